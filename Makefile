@@ -1,0 +1,34 @@
+# Thin wrapper over Meson for the README's commands.  `make` builds into build/,
+# `make demo` runs the example suite in parallel on SQLite, `make test` runs every suite
+# through forkless, `make asan` does the same under ASan + UBSan in build-asan/.
+BUILD ?= build
+MESON ?= meson
+PREFIX ?= /usr/local
+
+.PHONY: all demo test asan install clean windows
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --prefix=$(PREFIX)
+
+demo: all
+	cd examples/bookshop && ../../$(BUILD)/examples/bookshop/bookshop-tests -j auto
+
+test: all
+	$(BUILD)/tests/forkless-selftest -j auto --timeout 120
+
+build-asan/build.ninja:
+	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
+
+asan: build-asan/build.ninja
+	ninja -C build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  FORKLESS_BUILD_DIR=$(CURDIR)/build-asan build-asan/tests/forkless-selftest -j auto --timeout 300
+
+install: all
+	$(MESON) install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan
