@@ -141,6 +141,10 @@ int fl_options_load_ini(fl_options *o, const char *path, fl_error *err);
  * set to the number of argv entries consumed.  --help/--version are not handled here. */
 int fl_options_parse_args(fl_options *o, int argc, char **argv, int stop_at_command, int *used,
                           fl_error *err);
+/* What front ends call: reads --config FILE (or ./forkless.ini when present), then the
+ * flags, which win. */
+int fl_options_load(fl_options *o, int argc, char **argv, int stop_at_command, int *used,
+                    fl_error *err);
 /* Writes the option list (the part of --help shared by all front ends). */
 void fl_options_print_help(FILE *out);
 /* Sets the worker command (copied). */

@@ -101,6 +101,8 @@ int fl_terminal_width(FILE *f); /* columns, 80 when unknown */
 char *fl_self_exe(void);
 /* Creates a directory and its parents; existing is fine. */
 int fl_mkdir_p(const char *path, fl_error *err);
+/* 1 when path exists (any type). */
+int fl_file_exists(const char *path);
 /* Fills buf with unpredictable bytes. */
 int fl_random_bytes(void *buf, size_t n);
 /* The process environment (NULL-terminated, not to be freed). */
@@ -110,5 +112,16 @@ char **fl_environ(void);
  * FORKLESS_CHANNEL from the environment so that the worker's own children do not inherit
  * it.  Used by the C test API's worker side. */
 int fl_channel_open_from_env(FILE **commands, FILE **events, fl_error *err);
+
+
+/* ---- per-test output capture inside a worker ------------------------------------------- */
+
+/* Between begin and end, the worker's descriptors 1 and 2 write to a private temporary
+ * file, so each test's output is attributed exactly (sent in its result).  If the worker
+ * dies of a signal (crash, or the SIGTERM of a timeout) meanwhile, a handler first copies
+ * the captured tail to the real stdout, where the coordinator finds it. */
+int fl_capture_begin(fl_error *err);
+/* Restores stdout/stderr and returns what was written (malloc'd, NUL-terminated). */
+char *fl_capture_end(size_t *len);
 
 #endif
