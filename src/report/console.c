@@ -62,7 +62,7 @@ typedef struct console_reporter {
     int after_blank;  /* the last line printed was empty */
     int line_shown;   /* the status line is on screen and must be cleared before a print */
     double last_draw;
-    fl_buf line, text;
+    fl_bytes line, text;
 
     listed_failure *failures;
     size_t n_failures, n_failures_total;
@@ -131,22 +131,22 @@ static const char *status_color(fl_status s)
 }
 
 /* Appends the status word, coloured, padded to the widest word ("TIMEOUT"). */
-static void put_status_word(console_reporter *c, fl_buf *b, fl_status s);
+static void put_status_word(console_reporter *c, fl_bytes *b, fl_status s);
 
 /* Appends s to b, wrapped in the colour sgr when colours are on. */
-static void put_colored(console_reporter *c, fl_buf *b, const char *sgr, const char *s)
+static void put_colored(console_reporter *c, fl_bytes *b, const char *sgr, const char *s)
 {
     if (c->color)
-        fl_buf_printf(b, "%s%s%s", sgr, s, SGR_RESET);
+        fl_bytes_printf(b, "%s%s%s", sgr, s, SGR_RESET);
     else
-        fl_buf_puts(b, s);
+        fl_bytes_puts(b, s);
 }
 
-static void put_status_word(console_reporter *c, fl_buf *b, fl_status s)
+static void put_status_word(console_reporter *c, fl_bytes *b, fl_status s)
 {
     const char *word = status_word(s);
     put_colored(c, b, status_color(s), word);
-    fl_buf_printf(b, "%*s", 7 - (int)strlen(word), "");
+    fl_bytes_printf(b, "%*s", 7 - (int)strlen(word), "");
 }
 
 static void format_elapsed(char *out, size_t size, double seconds)
@@ -170,7 +170,7 @@ static void clear_status(console_reporter *c)
 }
 
 /* Appends "running: a, b" with the longest-running tests first. */
-static void append_running(console_reporter *c, fl_buf *b)
+static void append_running(console_reporter *c, fl_bytes *b)
 {
     size_t order[256], n = 0;
     for (size_t i = 0; i < c->n_slots && n < sizeof order / sizeof order[0]; i++) {
@@ -185,27 +185,27 @@ static void append_running(console_reporter *c, fl_buf *b)
     }
     if (n == 0)
         return;
-    fl_buf_puts(b, " \xC2\xB7 running: ");
+    fl_bytes_puts(b, " \xC2\xB7 running: ");
     for (size_t k = 0; k < n; k++) {
         if (k > 0)
-            fl_buf_puts(b, ", ");
+            fl_bytes_puts(b, ", ");
         fl_text_clean(b, c->slots[order[k]].id, strlen(c->slots[order[k]].id), FL_TEXT_PLAIN);
     }
 }
 
-static void build_status(console_reporter *c, fl_buf *b)
+static void build_status(console_reporter *c, fl_bytes *b)
 {
     char total[32], elapsed[32];
     int digits = snprintf(total, sizeof total, "%zu", c->total);
-    fl_buf_printf(b, "[%*zu/%s] ", digits, c->done, total);
+    fl_bytes_printf(b, "[%*zu/%s] ", digits, c->done, total);
     if (c->failed > 0) {
         char failed[48];
         snprintf(failed, sizeof failed, "%zu failed", c->failed);
         put_colored(c, b, SGR_RED, failed);
-        fl_buf_puts(b, " \xC2\xB7 ");
+        fl_bytes_puts(b, " \xC2\xB7 ");
     }
     format_elapsed(elapsed, sizeof elapsed, fl_monotonic() - c->started);
-    fl_buf_puts(b, elapsed);
+    fl_bytes_puts(b, elapsed);
     append_running(c, b);
 }
 
@@ -218,12 +218,12 @@ static void draw_status(console_reporter *c, int force)
     if (!force && c->line_shown && now - c->last_draw < REDRAW_INTERVAL)
         return;
     c->last_draw = now;
-    fl_buf_reset(&c->line);
+    fl_bytes_reset(&c->line);
     build_status(c, &c->line);
     /* one column short of the width: writing the last column makes some terminals wrap */
     int width = fl_terminal_width(c->out);
     size_t cols = width > 2 ? (size_t)width - 1 : 1;
-    const char *s = fl_buf_str(&c->line);
+    const char *s = fl_report_text(&c->line);
     size_t len = c->line.len;
     fputs(CLEAR_LINE, c->out);
     if (fl_text_columns(s, len) > cols) {
@@ -232,7 +232,7 @@ static void draw_status(console_reporter *c, int force)
     } else {
         fwrite(s, 1, len, c->out);
     }
-    if (c->color)
+    if (c->color && memchr(s, 0x1B, len))
         fputs(SGR_RESET, c->out);
     fflush(c->out);
     c->line_shown = 1;
@@ -241,27 +241,27 @@ static void draw_status(console_reporter *c, int force)
 /* ---- printing lines above the status line --------------------------------------------- */
 
 /* Writes text with every line indented; cleaned of control codes first. */
-static void put_indented(console_reporter *c, fl_buf *b, const char *text, size_t len,
+static void put_indented(console_reporter *c, fl_bytes *b, const char *text, size_t len,
                          const char *indent)
 {
-    fl_buf_reset(&c->text);
+    fl_bytes_reset(&c->text);
     fl_text_clean(&c->text, text, len, c->text_mode);
-    const char *s = fl_buf_str(&c->text), *end = s + c->text.len;
+    const char *s = fl_report_text(&c->text), *end = s + c->text.len;
     if (end > s && end[-1] == '\n')
         end--;
     while (s < end) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         const char *stop = nl ? nl : end;
-        fl_buf_puts(b, indent);
-        fl_buf_add(b, s, (size_t)(stop - s));
-        fl_buf_putc(b, '\n');
+        fl_bytes_puts(b, indent);
+        fl_bytes_append(b, s, (size_t)(stop - s));
+        fl_report_putc(b, '\n');
         s = nl ? nl + 1 : end;
     }
-    if (c->color && memchr(fl_buf_str(&c->text), 0x1B, c->text.len))
-        fl_buf_puts(b, SGR_RESET); /* the test's own colours end here */
+    if (c->color && memchr(fl_report_text(&c->text), 0x1B, c->text.len))
+        fl_bytes_puts(b, SGR_RESET); /* the test's own colours end here */
 }
 
-static void append_output(console_reporter *c, fl_buf *b, const char *output)
+static void append_output(console_reporter *c, fl_bytes *b, const char *output)
 {
     size_t len = strlen(output), cut_lines, cut_bytes;
     const char *tail = fl_text_tail(output, len, OUTPUT_TAIL_LINES, OUTPUT_TAIL_BYTES,
@@ -269,20 +269,20 @@ static void append_output(console_reporter *c, fl_buf *b, const char *output)
     if (cut_bytes > 0) {
         char size[32];
         fl_format_size(size, sizeof size, cut_bytes);
-        fl_buf_printf(b, "    ---- output: the first %zu line%s (%s) cut, the last part follows ----\n",
+        fl_bytes_printf(b, "    ---- output: the first %zu line%s (%s) cut, the last part follows ----\n",
                       cut_lines, cut_lines == 1 ? "" : "s", size);
     } else {
-        fl_buf_puts(b, "    ---- output ----\n");
+        fl_bytes_puts(b, "    ---- output ----\n");
     }
     put_indented(c, b, tail, len - (size_t)(tail - output), "    ");
-    fl_buf_puts(b, "    ---- end of output ----\n");
+    fl_bytes_puts(b, "    ---- end of output ----\n");
 }
 
 /* "STATUS  [  0.012s] id" */
-static void append_test_line(console_reporter *c, fl_buf *b, const fl_test_event *ev)
+static void append_test_line(console_reporter *c, fl_bytes *b, const fl_test_event *ev)
 {
     put_status_word(c, b, ev->status);
-    fl_buf_printf(b, " [%8.3fs] ", ev->duration);
+    fl_bytes_printf(b, " [%8.3fs] ", ev->duration);
     fl_text_clean(b, ev->id, strlen(ev->id), FL_TEXT_PLAIN);
 }
 
@@ -297,35 +297,35 @@ static int same_text(const char *a, const char *b)
 }
 
 /* The full block of a failure: its line, where it ran, message, details, output. */
-static void append_failure_block(console_reporter *c, fl_buf *b, const fl_test_event *ev)
+static void append_failure_block(console_reporter *c, fl_bytes *b, const fl_test_event *ev)
 {
     append_test_line(c, b, ev);
-    fl_buf_puts(b, " (");
+    fl_bytes_puts(b, " (");
     if (ev->file) {
         fl_text_clean(b, ev->file, strlen(ev->file), FL_TEXT_PLAIN);
         if (ev->line > 0)
-            fl_buf_printf(b, ":%d", ev->line);
-        fl_buf_puts(b, ", ");
+            fl_bytes_printf(b, ":%d", ev->line);
+        fl_bytes_puts(b, ", ");
     }
-    fl_buf_printf(b, "slot %d", ev->slot);
+    fl_bytes_printf(b, "slot %d", ev->slot);
     if (ev->pid > 0)
-        fl_buf_printf(b, ", pid %ld", ev->pid);
-    fl_buf_puts(b, ")\n");
+        fl_bytes_printf(b, ", pid %ld", ev->pid);
+    fl_bytes_puts(b, ")\n");
     if (ev->message && *ev->message)
         put_indented(c, b, ev->message, strlen(ev->message), "    ");
     if (ev->details && *ev->details && !(ev->message && same_text(ev->message, ev->details)))
         put_indented(c, b, ev->details, strlen(ev->details), "    ");
     if (ev->output && *ev->output)
         append_output(c, b, ev->output);
-    fl_buf_putc(b, '\n');
+    fl_report_putc(b, '\n');
 }
 
 /* Prints b above the status line and redraws the line under it. */
-static void print_above_status(console_reporter *c, const fl_buf *b)
+static void print_above_status(console_reporter *c, const fl_bytes *b)
 {
     clear_status(c);
-    fwrite(fl_buf_str(b), 1, b->len, c->out);
-    c->after_blank = b->len >= 2 && memcmp(fl_buf_str(b) + b->len - 2, "\n\n", 2) == 0;
+    fwrite(fl_report_text(b), 1, b->len, c->out);
+    c->after_blank = b->len >= 2 && memcmp(fl_report_text(b) + b->len - 2, "\n\n", 2) == 0;
     if (c->live)
         draw_status(c, 1);
     else
@@ -338,7 +338,7 @@ static char *first_line_short(const char *message)
 {
     if (!message || !*message)
         return NULL;
-    fl_buf b = {0};
+    fl_bytes b = {0};
     const char *nl = strchr(message, '\n');
     size_t len = nl ? (size_t)(nl - message) : strlen(message);
     fl_text_clean(&b, message, len, FL_TEXT_PLAIN);
@@ -346,13 +346,9 @@ static char *first_line_short(const char *message)
         size_t keep = fl_text_fit(b.data, b.len, SUMMARY_MESSAGE_BYTES - 3);
         b.len = keep;
         b.data[keep] = 0;
-        fl_buf_puts(&b, "...");
+        fl_bytes_puts(&b, "...");
     }
-    if (b.oom) {
-        fl_buf_free(&b);
-        return NULL;
-    }
-    return b.data;
+    return fl_bytes_take(&b);
 }
 
 static void remember_failure(console_reporter *c, const fl_test_event *ev)
@@ -431,15 +427,15 @@ static void console_test_done(fl_reporter *r, const fl_test_event *ev)
         remember_failure(c, ev);
     }
     if (failure || c->verbose) {
-        fl_buf b = {0};
+        fl_bytes b = {0};
         if (failure) {
             append_failure_block(c, &b, ev);
         } else {
             append_test_line(c, &b, ev);
-            fl_buf_putc(&b, '\n');
+            fl_report_putc(&b, '\n');
         }
         print_above_status(c, &b);
-        fl_buf_free(&b);
+        fl_bytes_free(&b);
     } else {
         draw_status(c, 0);
     }
@@ -450,20 +446,20 @@ static void console_worker_event(fl_reporter *r, const fl_worker_event *ev)
     console_reporter *c = (console_reporter *)r;
     if (ev->kind == FL_WORKER_STARTED && !c->verbose)
         return;
-    fl_buf b = {0};
-    fl_buf_puts(&b, "forkless: ");
+    fl_bytes b = {0};
+    fl_bytes_puts(&b, "forkless: ");
     if (ev->slot > 0)
-        fl_buf_printf(&b, "slot %d: ", ev->slot);
+        fl_bytes_printf(&b, "slot %d: ", ev->slot);
     switch (ev->kind) {
     case FL_WORKER_STARTED:
-        fl_buf_printf(&b, "worker %ld started", ev->pid);
+        fl_bytes_printf(&b, "worker %ld started", ev->pid);
         break;
     case FL_WORKER_EXITED:
-        fl_buf_printf(&b, "worker %ld ", ev->pid);
+        fl_bytes_printf(&b, "worker %ld ", ev->pid);
         put_colored(c, &b, SGR_RED, "died");
         break;
     case FL_WORKER_PROTOCOL_ERROR:
-        fl_buf_printf(&b, "worker %ld: ", ev->pid);
+        fl_bytes_printf(&b, "worker %ld: ", ev->pid);
         put_colored(c, &b, SGR_RED, "protocol error");
         break;
     case FL_RUN_NOTICE:
@@ -471,18 +467,18 @@ static void console_worker_event(fl_reporter *r, const fl_worker_event *ev)
     }
     if (ev->message && *ev->message) {
         if (ev->kind != FL_RUN_NOTICE)
-            fl_buf_puts(&b, ": ");
+            fl_bytes_puts(&b, ": ");
         const char *nl = strchr(ev->message, '\n');
         size_t first = nl ? (size_t)(nl - ev->message) : strlen(ev->message);
         fl_text_clean(&b, ev->message, first, FL_TEXT_PLAIN);
-        fl_buf_putc(&b, '\n');
+        fl_report_putc(&b, '\n');
         if (nl && nl[1])
             put_indented(c, &b, nl + 1, strlen(nl + 1), "    ");
     } else {
-        fl_buf_putc(&b, '\n');
+        fl_report_putc(&b, '\n');
     }
     print_above_status(c, &b);
-    fl_buf_free(&b);
+    fl_bytes_free(&b);
 }
 
 static void console_tick(fl_reporter *r, double elapsed)
@@ -491,32 +487,32 @@ static void console_tick(fl_reporter *r, double elapsed)
     draw_status((console_reporter *)r, 1);
 }
 
-static void append_failure_list(console_reporter *c, fl_buf *b)
+static void append_failure_list(console_reporter *c, fl_bytes *b)
 {
     if (!c->after_blank)
-        fl_buf_putc(b, '\n');
-    fl_buf_printf(b, "failures (%zu):\n", c->n_failures_total);
+        fl_report_putc(b, '\n');
+    fl_bytes_printf(b, "failures (%zu):\n", c->n_failures_total);
     for (size_t i = 0; i < c->n_failures; i++) {
         listed_failure *f = &c->failures[i];
-        fl_buf_puts(b, "  ");
+        fl_bytes_puts(b, "  ");
         put_status_word(c, b, f->status);
-        fl_buf_printf(b, " %s%s%s\n", f->id, f->message ? ": " : "", f->message ? f->message : "");
+        fl_bytes_printf(b, " %s%s%s\n", f->id, f->message ? ": " : "", f->message ? f->message : "");
     }
     if (c->n_failures_total > c->n_failures)
-        fl_buf_printf(b, "  ... and %zu more, printed above\n", c->n_failures_total - c->n_failures);
-    fl_buf_putc(b, '\n');
+        fl_bytes_printf(b, "  ... and %zu more, printed above\n", c->n_failures_total - c->n_failures);
+    fl_report_putc(b, '\n');
 }
 
 /* "forkless: 400 tests in 3.21s on 4 workers: 390 pass, 3 fail, 12 not run; interrupted" */
-static void append_breakdown(console_reporter *c, fl_buf *b, const fl_summary *s)
+static void append_breakdown(console_reporter *c, fl_bytes *b, const fl_summary *s)
 {
     static const fl_status order[] = {FL_STATUS_PASS,  FL_STATUS_XFAIL, FL_STATUS_FAIL,
                                       FL_STATUS_XPASS, FL_STATUS_ERROR, FL_STATUS_CRASH,
                                       FL_STATUS_TIMEOUT, FL_STATUS_SKIP};
-    fl_buf_printf(b, "forkless: %zu test%s in %.2fs", s->total, s->total == 1 ? "" : "s",
+    fl_bytes_printf(b, "forkless: %zu test%s in %.2fs", s->total, s->total == 1 ? "" : "s",
                   s->wall_seconds);
     if (c->workers > 0)
-        fl_buf_printf(b, " on %d worker%s", c->workers, c->workers == 1 ? "" : "s");
+        fl_bytes_printf(b, " on %d worker%s", c->workers, c->workers == 1 ? "" : "s");
     const char *sep = ": ";
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         size_t n = s->counts[order[i]];
@@ -524,19 +520,19 @@ static void append_breakdown(console_reporter *c, fl_buf *b, const fl_summary *s
             continue;
         char part[64];
         snprintf(part, sizeof part, "%zu %s", n, fl_status_name(order[i]));
-        fl_buf_puts(b, sep);
+        fl_bytes_puts(b, sep);
         put_colored(c, b, status_color(order[i]), part);
         sep = ", ";
     }
     if (s->not_run > 0) {
-        fl_buf_printf(b, "%s%zu not run", sep, s->not_run);
+        fl_bytes_printf(b, "%s%zu not run", sep, s->not_run);
         sep = ", ";
     }
     if (s->interrupted) {
-        fl_buf_puts(b, "; ");
+        fl_bytes_puts(b, "; ");
         put_colored(c, b, SGR_YELLOW, "interrupted");
     }
-    fl_buf_putc(b, '\n');
+    fl_report_putc(b, '\n');
 }
 
 static void console_run_end(fl_reporter *r, const fl_summary *s)
@@ -544,16 +540,16 @@ static void console_run_end(fl_reporter *r, const fl_summary *s)
     console_reporter *c = (console_reporter *)r;
     clear_status(c);
     c->live = 0; /* nothing is redrawn after the end */
-    fl_buf b = {0};
+    fl_bytes b = {0};
     if (c->n_failures_total > 0)
         append_failure_list(c, &b);
     append_breakdown(c, &b, s);
     /* the last line, parsed by CI: plain, never coloured, nothing after it */
-    fl_buf_printf(&b, "forkless: %zu passed, %zu failed, %zu skipped\n", s->passed, s->failed,
+    fl_bytes_printf(&b, "forkless: %zu passed, %zu failed, %zu skipped\n", s->passed, s->failed,
                   s->skipped);
-    fwrite(fl_buf_str(&b), 1, b.len, c->out);
+    fwrite(fl_report_text(&b), 1, b.len, c->out);
     fflush(c->out);
-    fl_buf_free(&b);
+    fl_bytes_free(&b);
 }
 
 static void console_destroy(fl_reporter *r)
@@ -569,8 +565,8 @@ static void console_destroy(fl_reporter *r)
         free(c->failures[i].message);
     }
     free(c->failures);
-    fl_buf_free(&c->line);
-    fl_buf_free(&c->text);
+    fl_bytes_free(&c->line);
+    fl_bytes_free(&c->text);
     free(c);
 }
 

@@ -9,68 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the buffer --------------------------------------------------------------------- */
+/* ---- buffers ------------------------------------------------------------------------ */
 
-static int buf_reserve(fl_buf *b, size_t extra)
-{
-    if (b->oom)
-        return 0;
-    if (b->len + extra + 1 <= b->cap)
-        return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *data = realloc(b->data, cap);
-    if (!data) {
-        b->oom = 1;
-        return 0;
-    }
-    b->data = data;
-    b->cap = cap;
-    return 1;
-}
+const char *fl_report_text(const fl_bytes *b) { return b->data ? b->data : ""; }
 
-void fl_buf_add(fl_buf *b, const char *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-void fl_buf_puts(fl_buf *b, const char *s) { fl_buf_add(b, s, strlen(s)); }
-
-void fl_buf_putc(fl_buf *b, char c) { fl_buf_add(b, &c, 1); }
-
-void fl_buf_printf(fl_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !buf_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void fl_buf_reset(fl_buf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = 0;
-}
-
-void fl_buf_free(fl_buf *b)
-{
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-
-const char *fl_buf_str(const fl_buf *b) { return b->data ? b->data : ""; }
+void fl_report_putc(fl_bytes *b, char c) { fl_bytes_append(b, &c, 1); }
 
 /* ---- UTF-8 --------------------------------------------------------------------------- */
 
@@ -158,7 +101,7 @@ static int keeps_control(unsigned c, fl_text_mode mode)
     return mode == FL_TEXT_UTF8;
 }
 
-void fl_text_clean(fl_buf *out, const char *text, size_t n, fl_text_mode mode)
+void fl_text_clean(fl_bytes *out, const char *text, size_t n, fl_text_mode mode)
 {
     const unsigned char *s = (const unsigned char *)text;
     int console = mode == FL_TEXT_PLAIN || mode == FL_TEXT_COLOR;
@@ -169,52 +112,46 @@ void fl_text_clean(fl_buf *out, const char *text, size_t n, fl_text_mode mode)
             i++;
             continue;
         }
-        fl_buf_add(out, (const char *)s + run, i - run);
+        fl_bytes_append(out, (const char *)s + run, i - run);
         if (c == 0x1B && mode != FL_TEXT_UTF8) {
             int sgr;
             size_t len = escape_length(s + i, n - i, &sgr);
             if (sgr && mode == FL_TEXT_COLOR)
-                fl_buf_add(out, (const char *)s + i, len);
+                fl_bytes_append(out, (const char *)s + i, len);
             i += len;
         } else if (c == '\r' && console) {
-            fl_buf_putc(out, '\n');
+            fl_report_putc(out, '\n');
             i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
         } else if (c < 0x20 || c == 0x7F) {
             if (keeps_control(c, mode))
-                fl_buf_putc(out, (char)c);
+                fl_report_putc(out, (char)c);
             i++;
         } else {
             unsigned cp;
             size_t len = utf8_decode(s + i, n - i, &cp);
             if (len == 0) {
-                fl_buf_add(out, replacement_char, 3);
+                fl_bytes_append(out, replacement_char, 3);
                 i++;
             } else {
                 int drop = (cp >= 0x80 && cp <= 0x9F && mode != FL_TEXT_UTF8) ||
                            (mode == FL_TEXT_XML && (cp == 0xFFFE || cp == 0xFFFF));
                 if (!drop)
-                    fl_buf_add(out, (const char *)s + i, len);
+                    fl_bytes_append(out, (const char *)s + i, len);
                 i += len;
             }
         }
         run = i;
     }
-    fl_buf_add(out, (const char *)s + run, n - run);
+    fl_bytes_append(out, (const char *)s + run, n - run);
 }
 
 char *fl_text_clean_dup(const char *s, fl_text_mode mode)
 {
     if (!s)
         return NULL;
-    fl_buf b = {0};
+    fl_bytes b = {0};
     fl_text_clean(&b, s, strlen(s), mode);
-    if (b.oom) {
-        fl_buf_free(&b);
-        return NULL;
-    }
-    if (!b.data)
-        return calloc(1, 1);
-    return b.data;
+    return fl_bytes_take(&b);
 }
 
 /* ---- tails and columns --------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
- * report_util.h — small helpers shared by the reporters (console, JUnit, JSON Lines):
- * a growing text buffer, cleaning of text that came from a test (invalid UTF-8, control
+ * report_util.h — small helpers shared by the reporters (console, JUnit, JSON Lines), on
+ * top of core/util.h's fl_bytes: cleaning of text that came from a test (invalid UTF-8, control
  * characters, terminal escape sequences), the tail of a long captured output, and the
  * display width of a line.  Everything a test sends is untrusted text: every reporter
  * passes it through fl_text_clean before writing it anywhere.
@@ -8,29 +8,13 @@
 #ifndef FL_REPORT_UTIL_H
 #define FL_REPORT_UTIL_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
-/* A growing, always NUL-terminated byte buffer.  Zero-initialise it; free with
- * fl_buf_free.  When memory runs out the buffer stops growing and sets oom. */
-typedef struct fl_buf {
-    char *data;
-    size_t len, cap;
-    int oom;
-} fl_buf;
+#include "core/util.h"
 
-void fl_buf_add(fl_buf *b, const char *s, size_t n);
-void fl_buf_puts(fl_buf *b, const char *s);
-void fl_buf_putc(fl_buf *b, char c);
-void fl_buf_printf(fl_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void fl_buf_reset(fl_buf *b);
-void fl_buf_free(fl_buf *b);
-/* The text (never NULL: "" for an empty buffer). */
-const char *fl_buf_str(const fl_buf *b);
+/* The text of a buffer (never NULL: "" for an empty one). */
+const char *fl_report_text(const fl_bytes *b);
+void fl_report_putc(fl_bytes *b, char c);
 
 /* How fl_text_clean treats text. */
 typedef enum fl_text_mode {
@@ -47,7 +31,7 @@ typedef enum fl_text_mode {
 } fl_text_mode;
 
 /* Appends the cleaned form of s[0..n) to out. */
-void fl_text_clean(fl_buf *out, const char *s, size_t n, fl_text_mode mode);
+void fl_text_clean(fl_bytes *out, const char *s, size_t n, fl_text_mode mode);
 /* Convenience: a malloc'd cleaned copy of a NUL-terminated string (NULL → NULL, and NULL
  * when memory runs out). */
 char *fl_text_clean_dup(const char *s, fl_text_mode mode);

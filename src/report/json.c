@@ -1,0 +1,209 @@
+/*
+ * json.c — the JSON Lines reporter: one JSON object per line for every event of the run
+ * (run_start, test_start, test, worker, run_end), written and flushed as it happens, so a
+ * tool can follow the file while the run goes on and a crash loses nothing already said.
+ * Objects are built with jansson; fields whose value is unknown are left out rather than
+ * written as null.  Text from tests is passed through with only invalid UTF-8 replaced by
+ * U+FFFD (JSON strings must be valid Unicode).  The schema is in docs/reports.md.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "report/report_util.h"
+
+typedef struct json_reporter {
+    fl_reporter base; /* first: the coordinator sees only this */
+    char *path;
+    FILE *out;
+    int failed;       /* a write failed: said once on stderr, later events are dropped */
+} json_reporter;
+
+/* ---- building objects -------------------------------------------------------------- */
+
+/* Sets key to the string s (cleaned to valid UTF-8); nothing when s is NULL. */
+static void set_text(json_t *obj, const char *key, const char *s)
+{
+    if (!s)
+        return;
+    fl_bytes b = {0};
+    fl_text_clean(&b, s, strlen(s), FL_TEXT_UTF8);
+    json_object_set_new(obj, key, json_stringn(fl_report_text(&b), b.len));
+    fl_bytes_free(&b);
+}
+
+/* For optional text: an empty string says nothing and is left out like a missing one. */
+static void set_optional(json_t *obj, const char *key, const char *s)
+{
+    if (s && *s)
+        set_text(obj, key, s);
+}
+
+static void set_int(json_t *obj, const char *key, long long v)
+{
+    json_object_set_new(obj, key, json_integer(v));
+}
+
+static void set_real(json_t *obj, const char *key, double v)
+{
+    json_object_set_new(obj, key, json_real(v));
+}
+
+static json_t *new_event(const char *name)
+{
+    json_t *obj = json_object();
+    if (obj)
+        json_object_set_new(obj, "event", json_string(name));
+    return obj;
+}
+
+/* Writes obj as one line, flushes, and releases it. */
+static void emit(json_reporter *j, json_t *obj)
+{
+    if (!obj)
+        return;
+    if (!j->failed) {
+        int ok = json_dumpf(obj, j->out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 &&
+                 fputc('\n', j->out) != EOF && fflush(j->out) == 0;
+        if (!ok) {
+            fprintf(stderr, "forkless: JSON report %s: writing failed: %s\n", j->path,
+                    strerror(errno));
+            j->failed = 1;
+        }
+    }
+    json_decref(obj);
+}
+
+/* ---- the callbacks --------------------------------------------------------------------- */
+
+static void json_run_start(fl_reporter *r, const fl_run_info *info)
+{
+    json_t *o = new_event("run_start");
+    if (!o)
+        return;
+    set_text(o, "run_id", info->run_id);
+    set_text(o, "command", info->command);
+    set_int(o, "workers", info->workers);
+    set_int(o, "tests", (long long)info->total_tests);
+    set_int(o, "groups", (long long)info->total_groups);
+    set_real(o, "time", info->started_at);
+    set_text(o, "version", FORKLESS_VERSION);
+    emit((json_reporter *)r, o);
+}
+
+static void json_test_start(fl_reporter *r, const char *id, int slot)
+{
+    json_t *o = new_event("test_start");
+    if (!o)
+        return;
+    set_text(o, "id", id);
+    set_int(o, "slot", slot);
+    emit((json_reporter *)r, o);
+}
+
+static void json_test_done(fl_reporter *r, const fl_test_event *ev)
+{
+    json_t *o = new_event("test");
+    if (!o)
+        return;
+    const char *status = fl_status_name(ev->status);
+    set_text(o, "id", ev->id);
+    set_text(o, "group", ev->group);
+    set_optional(o, "file", ev->file);
+    if (ev->line > 0)
+        set_int(o, "line", ev->line);
+    set_text(o, "status", status ? status : "not_run");
+    set_real(o, "duration", ev->duration);
+    set_optional(o, "message", ev->message);
+    set_optional(o, "details", ev->details);
+    set_optional(o, "output", ev->output);
+    set_int(o, "slot", ev->slot);
+    if (ev->pid > 0)
+        set_int(o, "pid", ev->pid);
+    emit((json_reporter *)r, o);
+}
+
+static const char *kind_name(fl_worker_event_kind kind)
+{
+    switch (kind) {
+    case FL_WORKER_STARTED: return "started";
+    case FL_WORKER_EXITED: return "exited";
+    case FL_WORKER_PROTOCOL_ERROR: return "protocol_error";
+    case FL_RUN_NOTICE: return "notice";
+    }
+    return "notice";
+}
+
+static void json_worker_event(fl_reporter *r, const fl_worker_event *ev)
+{
+    json_t *o = new_event("worker");
+    if (!o)
+        return;
+    set_text(o, "kind", kind_name(ev->kind));
+    set_int(o, "slot", ev->slot);
+    if (ev->pid > 0)
+        set_int(o, "pid", ev->pid);
+    set_optional(o, "message", ev->message);
+    emit((json_reporter *)r, o);
+}
+
+static void json_tick(fl_reporter *r, double elapsed) { (void)r, (void)elapsed; }
+
+static void json_run_end(fl_reporter *r, const fl_summary *s)
+{
+    json_t *o = new_event("run_end");
+    json_t *counts = json_object();
+    if (!o || !counts) {
+        json_decref(o);
+        json_decref(counts);
+        return;
+    }
+    set_int(o, "total", (long long)s->total);
+    set_int(o, "passed", (long long)s->passed);
+    set_int(o, "failed", (long long)s->failed);
+    set_int(o, "skipped", (long long)s->skipped);
+    set_int(o, "not_run", (long long)s->not_run);
+    for (int st = FL_STATUS_NONE + 1; st < FL_STATUS_COUNT; st++)
+        set_int(counts, fl_status_name((fl_status)st), (long long)s->counts[st]);
+    json_object_set_new(o, "counts", counts);
+    set_real(o, "wall", s->wall_seconds);
+    json_object_set_new(o, "interrupted", json_boolean(s->interrupted));
+    set_int(o, "exit_code", s->exit_code);
+    emit((json_reporter *)r, o);
+}
+
+static void json_destroy(fl_reporter *r)
+{
+    json_reporter *j = (json_reporter *)r;
+    if (!j)
+        return;
+    if (j->out && fclose(j->out) != 0 && !j->failed)
+        fprintf(stderr, "forkless: JSON report %s: closing failed: %s\n", j->path, strerror(errno));
+    free(j->path);
+    free(j);
+}
+
+int fl_json_reporter_new(const char *path, fl_reporter **out, fl_error *err)
+{
+    json_reporter *j = calloc(1, sizeof *j);
+    if (!j)
+        return fl_error_set(err, FL_ERR_NOMEM, "JSON report %s: out of memory", path);
+    j->base = (fl_reporter){json_run_start, json_test_start, json_test_done, json_worker_event,
+                            json_tick, json_run_end, json_destroy};
+    j->path = strdup(path);
+    if (!j->path) {
+        free(j);
+        return fl_error_set(err, FL_ERR_NOMEM, "JSON report %s: out of memory", path);
+    }
+    j->out = fopen(path, "w");
+    if (!j->out) {
+        int e = errno;
+        json_destroy(&j->base);
+        return fl_error_set(err, FL_ERR_IO, "JSON report %s: cannot create it: %s", path,
+                            strerror(e));
+    }
+    *out = &j->base;
+    return FL_OK;
+}
