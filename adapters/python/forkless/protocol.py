@@ -1,0 +1,252 @@
+"""The worker side of the forkless protocol, version 1 (docs/protocol.md).
+
+A worker talks to the coordinator over two pipe descriptors named by FORKLESS_CHANNEL
+(``fd:R:W``): it reads one JSON command per line from R and writes one JSON event per
+line to W.  This module opens that channel (and hides it from the tests: the
+descriptors are made non-inheritable and the variable is removed from the
+environment), frames messages, keeps every line under the 1 MiB limit, and runs the
+command loop for a ``Worker`` object that knows how to list and run its tests.
+
+Without FORKLESS_CHANNEL (a person trying a worker by hand) the channel is the
+process's own stdin/stdout, and fd 1 is pointed at stderr so that tests' prints
+cannot corrupt it.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+PROTOCOL_VERSION = 1
+MAX_LINE_BYTES = 1 << 20  # 1 MiB, newline included
+CHANNEL_VARIABLE = "FORKLESS_CHANNEL"
+_TRUNCATION_NOTE = "\n... [truncated by forkless: the protocol line limit is 1 MiB]"
+
+
+class ProtocolError(Exception):
+    """The coordinator sent something this worker cannot understand."""
+
+
+def parse_channel_spec(spec):
+    """Return (read_fd, write_fd) from ``fd:R:W``; raise ProtocolError otherwise."""
+    parts = spec.split(":")
+    if len(parts) != 3 or parts[0] != "fd" or not parts[1].isdigit() or not parts[2].isdigit():
+        raise ProtocolError("%s=%r: expected the form fd:R:W" % (CHANNEL_VARIABLE, spec))
+    return int(parts[1]), int(parts[2])
+
+
+def one_line(text, limit=500):
+    """Collapse ``text`` to one line of at most ``limit`` characters (for `message`)."""
+    if text is None:
+        return None
+    text = str(text)
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return first
+
+
+def encode_message(message):
+    """Encode one message as a JSON line, shrinking text fields to fit MAX_LINE_BYTES."""
+    line = (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    if len(line) <= MAX_LINE_BYTES:
+        return line
+    shrunk = dict(message)
+    for field in ("details", "message"):
+        text = shrunk.get(field)
+        if not isinstance(text, str):
+            continue
+        excess = len(line) - MAX_LINE_BYTES
+        # Characters may take up to 6 bytes once JSON-escaped; cut generously.
+        keep = max(0, len(text) - excess - len(_TRUNCATION_NOTE) - 64)
+        while True:
+            shrunk[field] = text[:keep] + _TRUNCATION_NOTE
+            line = (json.dumps(shrunk, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+            if len(line) <= MAX_LINE_BYTES or keep == 0:
+                break
+            keep = max(0, keep - (len(line) - MAX_LINE_BYTES) - 64)
+        if len(line) <= MAX_LINE_BYTES:
+            return line
+    raise ProtocolError("a %r message does not fit in 1 MiB" % message.get("type"))
+
+
+class Channel:
+    """The two descriptors to and from the coordinator, with one method per event."""
+
+    def __init__(self, read_fd, write_fd):
+        for fd in (read_fd, write_fd):
+            os.set_inheritable(fd, False)
+        self._reader = os.fdopen(read_fd, "rb", buffering=65536)
+        self._write_fd = write_fd
+
+    @classmethod
+    def from_environment(cls, environ=None):
+        """Open the channel FORKLESS_CHANNEL names, and remove that variable.
+
+        Without the variable, use stdin/stdout (a hand-driven session) and send the
+        process's own fd 1 to stderr.
+        """
+        environ = os.environ if environ is None else environ
+        spec = environ.pop(CHANNEL_VARIABLE, None)
+        if spec is not None:
+            read_fd, write_fd = parse_channel_spec(spec)
+            return cls(read_fd, write_fd)
+        sys.stdout.flush()
+        read_fd = os.dup(0)
+        write_fd = os.dup(1)
+        os.dup2(2, 1)
+        null_fd = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null_fd, 0)
+        os.close(null_fd)
+        return cls(read_fd, write_fd)
+
+    # -- framing -------------------------------------------------------------------------
+    def send(self, message):
+        """Write one event with a single write (looping only on partial writes)."""
+        data = memoryview(encode_message(message))
+        while data:
+            written = os.write(self._write_fd, data)
+            data = data[written:]
+
+    def receive(self):
+        """Return the next command as a dict, or None at end of file."""
+        while True:
+            raw = self._reader.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return None
+            if len(raw) > MAX_LINE_BYTES:
+                raise ProtocolError("a command line longer than 1 MiB")
+            if not raw.strip():
+                continue
+            try:
+                message = json.loads(raw.decode("utf-8"))
+            except ValueError as exc:
+                raise ProtocolError("not JSON: %r (%s)" % (raw[:200], exc))
+            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+                raise ProtocolError("a command without a type: %r" % raw[:200])
+            return message
+
+    def close(self):
+        try:
+            self._reader.close()
+        finally:
+            try:
+                os.close(self._write_fd)
+            except OSError:
+                pass
+
+    # -- events --------------------------------------------------------------------------
+    def hello(self, worker_name):
+        self.send({"type": "hello", "protocol": PROTOCOL_VERSION, "worker": worker_name,
+                   "pid": os.getpid()})
+
+    def test(self, test_id, group, file=None, line=None):
+        message = {"type": "test", "id": test_id, "group": group}
+        if file:
+            message["file"] = file
+        if line:
+            message["line"] = line
+        self.send(message)
+
+    def listed(self, count):
+        self.send({"type": "listed", "count": count})
+
+    def start(self, test_id):
+        self.send({"type": "start", "id": test_id})
+
+    def result(self, test_id, status, duration, message=None, details=None):
+        """Flush the test's own output first, so all of it is attributed to the test."""
+        flush_standard_streams()
+        event = {"type": "result", "id": test_id, "status": status,
+                 "duration": round(max(duration, 0.0), 6)}
+        if message:
+            event["message"] = one_line(message)
+        if details:
+            event["details"] = details
+        self.send(event)
+
+    def done(self, batch):
+        self.send({"type": "done", "batch": batch})
+
+    def error(self, message):
+        flush_standard_streams()
+        self.send({"type": "error", "message": message})
+
+
+def flush_standard_streams():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+class Worker:
+    """What serve() needs from a worker; subclasses implement the three methods.
+
+    ``prepare()`` loads the tests (called once, before the first list or run; an
+    exception there becomes an `error` event), ``list_tests()`` yields
+    (id, group, file, line) tuples, ``run_batch(ids, channel)`` sends `start` and
+    `result` for each id in order.
+    """
+
+    name = "forkless-python"
+
+    def prepare(self):
+        pass
+
+    def list_tests(self):
+        raise NotImplementedError
+
+    def run_batch(self, test_ids, channel):
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+
+def serve(worker, channel=None):
+    """Say hello, answer commands until shutdown or end of file; return the exit status."""
+    channel = channel or Channel.from_environment()
+    channel.hello(worker.name)
+    prepared = False
+    try:
+        while True:
+            command = channel.receive()
+            if command is None or command["type"] == "shutdown":
+                break
+            if not prepared:
+                try:
+                    worker.prepare()
+                except BaseException as exc:  # noqa: B902 - every failure must reach the coordinator
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    channel.error("%s: cannot load the tests: %s\n%s" % (
+                        worker.name, one_line("%s: %s" % (type(exc).__name__, exc)),
+                        traceback.format_exc()))
+                    return 1
+                prepared = True
+            kind = command["type"]
+            if kind == "list":
+                count = 0
+                for test_id, group, file, line in worker.list_tests():
+                    channel.test(test_id, group, file, line)
+                    count += 1
+                channel.listed(count)
+            elif kind == "run":
+                tests = command.get("tests") or []
+                if not isinstance(tests, list):
+                    raise ProtocolError("run: `tests` is not an array")
+                worker.run_batch([str(t) for t in tests], channel)
+                channel.done(command.get("batch"))
+            else:
+                sys.stderr.write("forkless worker: ignoring unknown command %r\n" % kind)
+    except ProtocolError as exc:
+        channel.error("protocol error: %s" % exc)
+        return 1
+    finally:
+        worker.close()
+        flush_standard_streams()
+    channel.close()
+    return 0

@@ -1,0 +1,14 @@
+"""Run inside a worker: checks the protocol channel is hidden from the tests."""
+
+import os
+import unittest
+
+
+class Probe(unittest.TestCase):
+    def test_environment(self):
+        self.assertNotIn("FORKLESS_CHANNEL", os.environ)
+        spec = os.environ["FAKE_COORDINATOR_CHANNEL"]  # a copy the fake coordinator leaves
+        _, read_fd, write_fd = spec.split(":")
+        for fd in (int(read_fd), int(write_fd)):
+            self.assertFalse(os.get_inheritable(fd), "channel fd %d is inheritable" % fd)
+        self.assertEqual(os.environ["FORKLESS_WORKER"], "1")
