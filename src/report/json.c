@@ -19,6 +19,10 @@ typedef struct json_reporter {
     char *path;
     FILE *out;
     int failed;       /* a write failed: said once on stderr, later events are dropped */
+    int started;      /* run_start was written */
+    json_t *early;    /* events that came before run_start (workers starting while the
+                         tests are listed): written right after it, so run_start is
+                         always the first line */
 } json_reporter;
 
 /* ---- building objects -------------------------------------------------------------- */
@@ -60,10 +64,8 @@ static json_t *new_event(const char *name)
 }
 
 /* Writes obj as one line, flushes, and releases it. */
-static void emit(json_reporter *j, json_t *obj)
+static void write_line(json_reporter *j, json_t *obj)
 {
-    if (!obj)
-        return;
     if (!j->failed) {
         int ok = json_dumpf(obj, j->out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0 &&
                  fputc('\n', j->out) != EOF && fflush(j->out) == 0;
@@ -74,6 +76,38 @@ static void emit(json_reporter *j, json_t *obj)
         }
     }
     json_decref(obj);
+}
+
+/* Writes obj now, or keeps it for after run_start. */
+static void emit(json_reporter *j, json_t *obj)
+{
+    if (!obj)
+        return;
+    if (j->started) {
+        write_line(j, obj);
+        return;
+    }
+    if (!j->early)
+        j->early = json_array();
+    if (j->early)
+        json_array_append_new(j->early, obj); /* takes obj, even when it fails */
+    else
+        json_decref(obj);
+}
+
+/* Writes the events kept for after run_start; from now on events are written at once. */
+static void flush_early(json_reporter *j)
+{
+    j->started = 1;
+    if (!j->early)
+        return;
+    size_t i;
+    json_t *e;
+    json_array_foreach(j->early, i, e) {
+        write_line(j, json_incref(e));
+    }
+    json_decref(j->early);
+    j->early = NULL;
 }
 
 /* ---- the callbacks --------------------------------------------------------------------- */
@@ -90,7 +124,10 @@ static void json_run_start(fl_reporter *r, const fl_run_info *info)
     set_int(o, "groups", (long long)info->total_groups);
     set_real(o, "time", info->started_at);
     set_text(o, "version", FORKLESS_VERSION);
-    emit((json_reporter *)r, o);
+    json_reporter *j = (json_reporter *)r;
+    j->started = 1;
+    write_line(j, o);
+    flush_early(j);
 }
 
 static void json_test_start(fl_reporter *r, const char *id, int slot)
@@ -171,7 +208,9 @@ static void json_run_end(fl_reporter *r, const fl_summary *s)
     set_real(o, "wall", s->wall_seconds);
     json_object_set_new(o, "interrupted", json_boolean(s->interrupted));
     set_int(o, "exit_code", s->exit_code);
-    emit((json_reporter *)r, o);
+    json_reporter *j = (json_reporter *)r;
+    flush_early(j);
+    write_line(j, o);
 }
 
 static void json_destroy(fl_reporter *r)
@@ -179,6 +218,7 @@ static void json_destroy(fl_reporter *r)
     json_reporter *j = (json_reporter *)r;
     if (!j)
         return;
+    flush_early(j); /* a run that never started: keep what was said anyway */
     if (j->out && fclose(j->out) != 0 && !j->failed)
         fprintf(stderr, "forkless: JSON report %s: closing failed: %s\n", j->path, strerror(errno));
     free(j->path);

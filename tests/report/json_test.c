@@ -191,6 +191,31 @@ FL_TEST(report_json, text_from_tests_becomes_valid_json)
     json_decref(events);
 }
 
+FL_TEST(report_json, run_start_is_always_the_first_line)
+{
+    const char *p = scratch_path("order.jsonl");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_json(path);
+    /* workers start (and one dies) while the coordinator is still listing the tests */
+    fl_worker_event started = {FL_WORKER_STARTED, 1, 501, NULL};
+    r->worker_event(r, &started);
+    fl_worker_event died = {FL_WORKER_EXITED, 2, 502, "exit code 3"};
+    r->worker_event(r, &died);
+    fl_run_info info = {"run-o", "./tests", 2, 0, 0, 0};
+    r->run_start(r, &info);
+    fl_summary s = {0};
+    r->run_end(r, &s);
+    r->destroy(r);
+    json_t *events = read_events(path);
+    FL_ASSERT_EQ_INT(json_array_size(events), 4);
+    FL_ASSERT_EQ_STR(str_of(json_array_get(events, 0), "event"), "run_start");
+    FL_ASSERT_EQ_INT(int_of(json_array_get(events, 1), "pid"), 501);
+    FL_ASSERT_EQ_STR(str_of(json_array_get(events, 2), "message"), "exit code 3");
+    FL_ASSERT_EQ_STR(str_of(json_array_get(events, 3), "event"), "run_end");
+    json_decref(events);
+}
+
 FL_TEST(report_json, a_missing_directory_fails_at_creation_naming_the_path)
 {
     const char *path = "/nonexistent-forkless-dir/report.jsonl";
