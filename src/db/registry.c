@@ -1,0 +1,218 @@
+/*
+ * registry.c — which engines are built in, and the URL-level functions that need no
+ * engine: finding the engine of a URL by its scheme, method lookup, and password
+ * redaction.  A server engine is listed only when meson found its client library and its
+ * source file (src/db/meson.build defines FL_HAVE_POSTGRES, FL_HAVE_MYSQL, FL_HAVE_ORACLE);
+ * a URL of an engine left out fails with FL_ERR_UNSUPPORTED saying why.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/engine.h"
+
+#ifdef FL_HAVE_POSTGRES
+extern const fl_db_engine fl_db_engine_postgres;
+#endif
+#ifdef FL_HAVE_MYSQL
+extern const fl_db_engine fl_db_engine_mysql;
+#endif
+#ifdef FL_HAVE_ORACLE
+extern const fl_db_engine fl_db_engine_oracle;
+#endif
+
+static const fl_db_engine *const builtin_engines[] = {
+    &fl_db_engine_sqlite,
+#ifdef FL_HAVE_POSTGRES
+    &fl_db_engine_postgres,
+#endif
+#ifdef FL_HAVE_MYSQL
+    &fl_db_engine_mysql,
+#endif
+#ifdef FL_HAVE_ORACLE
+    &fl_db_engine_oracle,
+#endif
+    NULL,
+};
+
+/* Engines forkless knows of, whether or not this build has them. */
+static const struct known_scheme {
+    const char *scheme;
+    const char *why_missing;
+} known_schemes[] = {
+    {"postgresql", "PostgreSQL support (libpq not found at build time)"},
+    {"postgres", "PostgreSQL support (libpq not found at build time)"},
+    {"mysql", "MySQL/MariaDB support (MariaDB Connector/C not found at build time)"},
+    {"mariadb", "MySQL/MariaDB support (MariaDB Connector/C not found at build time)"},
+    {"oracle", "Oracle support (ODPI-C not found at build time)"},
+};
+
+const char *const *fl_db_engines(void)
+{
+    static const char *names[sizeof builtin_engines / sizeof builtin_engines[0]];
+    for (size_t i = 0; builtin_engines[i]; i++)
+        names[i] = builtin_engines[i]->name;
+    return names;
+}
+
+/* Copies the scheme of url (lower-cased) into buf; 0 when url has none. */
+static int url_scheme(const char *url, char *buf, size_t size)
+{
+    size_t i = 0;
+    if (!isalpha((unsigned char)url[0]))
+        return 0;
+    while (url[i] && url[i] != ':') {
+        unsigned char c = (unsigned char)url[i];
+        if (!(isalnum(c) || c == '+' || c == '-' || c == '.') || i + 1 >= size)
+            return 0;
+        buf[i] = (char)tolower(c);
+        i++;
+    }
+    buf[i] = 0;
+    return url[i] == ':';
+}
+
+int fl_db_engine_for_url(const char *url, const fl_db_engine **out, fl_error *err)
+{
+    char scheme[32], shown[512];
+    fl_db_redact_url(url ? url : "", shown, sizeof shown);
+    if (!url || !url_scheme(url, scheme, sizeof scheme))
+        return fl_error_set(err, FL_ERR_USAGE,
+                            "'%s' is not a database URL (expected e.g. sqlite:///abs/path.db, "
+                            "sqlite:relative/path.db or postgresql://user@host/name)",
+                            shown);
+    for (size_t i = 0; builtin_engines[i]; i++)
+        for (const char *const *s = builtin_engines[i]->schemes; *s; s++)
+            if (strcmp(*s, scheme) == 0) {
+                *out = builtin_engines[i];
+                return FL_OK;
+            }
+    for (size_t i = 0; i < sizeof known_schemes / sizeof known_schemes[0]; i++)
+        if (strcmp(known_schemes[i].scheme, scheme) == 0)
+            return fl_error_set(err, FL_ERR_UNSUPPORTED, "forkless was built without %s: '%s'",
+                                known_schemes[i].why_missing, shown);
+    return fl_error_set(err, FL_ERR_USAGE,
+                        "unknown database scheme '%s' in '%s' (known: sqlite, postgresql, "
+                        "mysql, mariadb, oracle)",
+                        scheme, shown);
+}
+
+int fl_db_parse_target(const char *url, fl_db_target **out, fl_error *err)
+{
+    const fl_db_engine *e;
+    int rc = fl_db_engine_for_url(url, &e, err);
+    if (rc != FL_OK)
+        return rc;
+    return e->parse_url(e, url, out, err);
+}
+
+int fl_db_resolve_method(const fl_db_engine *e, const char *method, const char **out,
+                         const char *redacted_url, fl_error *err)
+{
+    if (!method || !*method) {
+        *out = e->methods[0];
+        return FL_OK;
+    }
+    char known[256] = "";
+    for (const char *const *m = e->methods; *m; m++) {
+        if (strcmp(*m, method) == 0) {
+            *out = *m;
+            return FL_OK;
+        }
+        size_t len = strlen(known);
+        snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", *m);
+    }
+    return fl_error_set(err, FL_ERR_USAGE,
+                        "unknown clone method '%s' for %s database '%s' (known: %s)", method,
+                        e->name, redacted_url, known);
+}
+
+/* ---- redaction ------------------------------------------------------------------------- */
+
+/* A small bounded string builder. */
+typedef struct outbuf {
+    char *buf;
+    size_t size, len;
+} outbuf;
+
+static void out_put(outbuf *o, const char *s, size_t n)
+{
+    while (n-- > 0 && o->len + 1 < o->size)
+        o->buf[o->len++] = *s++;
+    o->buf[o->len] = 0;
+}
+
+/* The password in "scheme://user:password@host/...": returns 1 with [*from, *to). */
+static int find_userinfo_password(const char *url, size_t *from, size_t *to)
+{
+    const char *start = strstr(url, "://");
+    if (!start)
+        return 0;
+    start += 3;
+    size_t end = strcspn(start, "?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < end; i++)
+        if (start[i] == '@')
+            at = start + i; /* the last one: a password may hold an unencoded '@' */
+    if (!at)
+        return 0;
+    const char *colon = memchr(start, ':', (size_t)(at - start));
+    if (!colon || memchr(start, '/', (size_t)(colon - start)))
+        return 0; /* no password, or the '@' is in a path */
+    *from = (size_t)(colon + 1 - url);
+    *to = (size_t)(at - url);
+    return 1;
+}
+
+/* Length of a "password=" (or "pwd=") key at url+i, when it starts a parameter. */
+static size_t password_key_at(const char *url, size_t i)
+{
+    static const char *const keys[] = {"password=", "pwd=", "passwd="};
+    if (i > 0 && !strchr("?&; \t", url[i - 1]))
+        return 0;
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (strncasecmp(url + i, keys[k], strlen(keys[k])) == 0)
+            return strlen(keys[k]);
+    return 0;
+}
+
+/* Length of a parameter value at v: up to a separator, or a quoted string. */
+static size_t parameter_value_length(const char *v)
+{
+    if (*v == '\'' || *v == '"') {
+        const char *close = strchr(v + 1, *v);
+        return close ? (size_t)(close - v) + 1 : strlen(v);
+    }
+    return strcspn(v, "&; \t#");
+}
+
+void fl_db_redact_url(const char *url, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return;
+    outbuf o = {buf, size, 0};
+    buf[0] = 0;
+    if (!url)
+        return;
+    size_t pw_from = 0, pw_to = 0;
+    int has_userinfo_password = find_userinfo_password(url, &pw_from, &pw_to);
+    for (size_t i = 0; url[i];) {
+        if (has_userinfo_password && i == pw_from) {
+            out_put(&o, "***", 3);
+            i = pw_to;
+            continue;
+        }
+        size_t key = password_key_at(url, i);
+        if (key) {
+            out_put(&o, url + i, key);
+            i += key;
+            size_t vlen = parameter_value_length(url + i);
+            if (vlen)
+                out_put(&o, "***", 3);
+            i += vlen;
+            continue;
+        }
+        out_put(&o, url + i, 1);
+        i++;
+    }
+}
