@@ -43,7 +43,7 @@ class FakeCoordinator:
     def __init__(self, argv, cwd=None, env=None, slot=1, slots=1, timeout=120):
         self.timeout = timeout
         self.output = bytearray()
-        self.outputs = {}  # test id -> bytes printed between its start and result
+        self.outputs = {}  # test id -> bytes the test printed (pipe + result's `output`)
         self._current = None
         command_read, self._command_write = os.pipe()
         self._event_read, event_write = os.pipe()
@@ -183,7 +183,9 @@ class FakeCoordinator:
                 raise WorkerProtocolError("result without a duration: %r" % result)
             if "\n" in result.get("message", ""):
                 raise WorkerProtocolError("a multi-line message: %r" % result)
-            self.outputs[test_id] = bytes(self.output[mark:self._output_mark()])
+            # What arrived on the pipe meanwhile, plus what the worker captured itself.
+            self.outputs[test_id] = (bytes(self.output[mark:self._output_mark()])
+                                     + result.get("output", "").encode())
             results[test_id] = result
         done = self.expect("done")
         if done.get("batch") != batch:

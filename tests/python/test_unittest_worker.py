@@ -180,9 +180,7 @@ class FixtureTests(unittest.TestCase):
         with start_worker("sample_suite") as worker:
             results = worker.run(ids)
             worker.shutdown()
-        # Which test's slice a byte lands in depends on pipe timing (see
-        # fake_coordinator.run); the whole batch's output is exact.
-        text = worker.output.decode()
+        text = b"".join(worker.outputs[i] for i in ids).decode()
         self.assertEqual(text.count("SETUP-MODULE"), 1)
         self.assertEqual(text.count("TEARDOWN-MODULE"), 1)
         self.assertEqual(text.count("SETUP-CLASS Counted"), 1)
@@ -191,6 +189,39 @@ class FixtureTests(unittest.TestCase):
         self.assertLess(text.index("RUN Counted.test_c"), text.index("TEARDOWN-CLASS"))
         self.assertLess(text.index("TEARDOWN-CLASS"), text.index("TEARDOWN-MODULE"))
         self.assertEqual(results["test_fixtures.Counted.test_b"]["status"], "pass")
+
+    def test_captured_output_is_exact_per_test(self):
+        ids = ["test_fixtures.Counted.test_a", "test_fixtures.Counted.test_b",
+               "test_fixtures.Counted.test_c", "test_fixtures.TeardownFails.test_first",
+               "test_fixtures.TeardownFails.test_last"]
+        with start_worker("sample_suite") as worker:
+            results = worker.run(ids)
+            worker.shutdown()
+        outputs = {i: results[i].get("output", "") for i in ids}
+        self.assertEqual(outputs["test_fixtures.Counted.test_a"],
+                         "SETUP-MODULE test_fixtures\nSETUP-CLASS Counted\nRUN Counted.test_a\n")
+        self.assertEqual(outputs["test_fixtures.Counted.test_b"], "RUN Counted.test_b\n")
+        self.assertEqual(outputs["test_fixtures.Counted.test_c"],
+                         "RUN Counted.test_c\nTEARDOWN-CLASS Counted\n")
+        self.assertEqual(outputs["test_fixtures.TeardownFails.test_last"],
+                         "TEARDOWN-MODULE test_fixtures\n")
+        self.assertEqual(worker.output, b"")  # nothing leaked to the pipe
+
+    def test_capture_off(self):
+        with start_worker("sample_suite", env={"FORKLESS_CAPTURE": "0"}) as worker:
+            results = worker.run(["test_outcomes.Outcomes.test_prints"])
+            worker.shutdown()
+        self.assertNotIn("output", results["test_outcomes.Outcomes.test_prints"])
+        self.assertIn(b"out from test_prints", worker.output)
+
+    def test_child_process_output_is_captured(self):
+        probe = os.path.join(HERE, "channel_probe")
+        with start_worker(probe, "-t", probe) as worker:
+            results = worker.run(["test_probe.Probe.test_child_output"])
+            worker.shutdown()
+        result = results["test_probe.Probe.test_child_output"]
+        self.assertEqual(result["status"], "pass", result)
+        self.assertEqual(result.get("output"), "from python\nfrom a child process\n")
 
     def test_fixture_output_goes_with_the_test(self):
         # A one-test batch: set-up and tear-down output are attributed to that test.

@@ -52,7 +52,7 @@ def encode_message(message):
     if len(line) <= MAX_LINE_BYTES:
         return line
     shrunk = dict(message)
-    for field in ("details", "message"):
+    for field in ("output", "details", "message"):
         text = shrunk.get(field)
         if not isinstance(text, str):
             continue
@@ -60,7 +60,9 @@ def encode_message(message):
         # Characters may take up to 6 bytes once JSON-escaped; cut generously.
         keep = max(0, len(text) - excess - len(_TRUNCATION_NOTE) - 64)
         while True:
-            shrunk[field] = text[:keep] + _TRUNCATION_NOTE
+            # Output keeps its end (the latest lines), other text its beginning.
+            shrunk[field] = (_TRUNCATION_NOTE.strip() + "\n" + text[len(text) - keep:]
+                             if field == "output" else text[:keep] + _TRUNCATION_NOTE)
             line = (json.dumps(shrunk, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
             if len(line) <= MAX_LINE_BYTES or keep == 0:
                 break
@@ -154,7 +156,7 @@ class Channel:
     def start(self, test_id):
         self.send({"type": "start", "id": test_id})
 
-    def result(self, test_id, status, duration, message=None, details=None):
+    def result(self, test_id, status, duration, message=None, details=None, output=None):
         """Flush the test's own output first, so all of it is attributed to the test."""
         flush_standard_streams()
         event = {"type": "result", "id": test_id, "status": status,
@@ -163,6 +165,8 @@ class Channel:
             event["message"] = one_line(message)
         if details:
             event["details"] = details
+        if output:
+            event["output"] = output
         self.send(event)
 
     def done(self, batch):

@@ -15,6 +15,8 @@ setUpModule/setUpClass/tearDownClass/tearDownModule), one test at a time, so tha
   last test of its class, so an error in tearDownClass is reported on that test and
   the tear-down's output is attributed to it.  Likewise the first test of a class
   carries the time and output of its set-up.
+- what a test prints (set-up and tear-down included, as above) is captured per test
+  (forkless.capture) and sent in the `output` field of its `result`.
 """
 
 import inspect
@@ -23,7 +25,7 @@ import time
 import traceback
 import unittest
 
-from .protocol import one_line
+from .capture import NoCapture
 
 # Severity of the statuses a test can end with: the worst outcome wins.
 _RANK = {"pass": 0, "skip": 1, "xfail": 2, "xpass": 3, "fail": 4, "error": 5}
@@ -222,8 +224,9 @@ class BatchResult(unittest.TestResult):
 class BatchRunner:
     """Runs batches of test ids against a table of loaded test cases."""
 
-    def __init__(self, tests_by_id):
+    def __init__(self, tests_by_id, capture=None):
         self.tests_by_id = tests_by_id
+        self.capture = capture or NoCapture()
         self.suite = unittest.TestSuite()  # only its fixture helpers are used
         self.result = BatchResult()
         self.pending = None  # the outcome whose `result` waits for the class tear-down
@@ -248,6 +251,7 @@ class BatchRunner:
                 self._leave_class(test)
             self._send_pending()
             channel.start(test_id)
+            self.capture.begin()
             outcome = TestOutcome(test_id)
             self.result.outcome = outcome
             if entering_class:
@@ -320,8 +324,9 @@ class BatchRunner:
         outcome, self.pending = self.pending, None
         if outcome is None:
             return
+        output = self.capture.end()
         status, duration, message, details = outcome.finish()
-        self.channel.result(outcome.test_id, status, duration, message, details)
+        self.channel.result(outcome.test_id, status, duration, message, details, output)
 
 
 class _ClassLeft:

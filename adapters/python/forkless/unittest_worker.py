@@ -14,6 +14,7 @@ import sys
 import unittest
 
 from . import __version__
+from .capture import make_capture
 from .protocol import Worker, serve
 from .runner import BatchRunner, group_of, iter_test_cases, source_location
 
@@ -39,16 +40,22 @@ class SuiteWorker(Worker):
             __version__, self.flavour, platform.python_version())
         self.ordered = []      # [(id, test)] in listing order
         self.runner = None
+        self.capture = None
 
     def load_suite(self):
         raise NotImplementedError
 
     def make_runner(self, tests_by_id):
-        return BatchRunner(tests_by_id)
+        return BatchRunner(tests_by_id, self.capture)
 
     def prepare(self):
         self.ordered = list(unique_tests(iter_test_cases(self.load_suite())))
+        self.capture = make_capture()
         self.runner = self.make_runner(dict(self.ordered))
+
+    def close(self):
+        if self.capture is not None:
+            self.capture.close()
 
     def list_tests(self):
         for test_id, test in self.ordered:

@@ -12,3 +12,9 @@ class Probe(unittest.TestCase):
         for fd in (int(read_fd), int(write_fd)):
             self.assertFalse(os.get_inheritable(fd), "channel fd %d is inheritable" % fd)
         self.assertEqual(os.environ["FORKLESS_WORKER"], "1")
+
+    def test_child_output(self):
+        import subprocess
+        import sys
+        print("from python", flush=True)
+        subprocess.run([sys.executable, "-c", "print('from a child process')"], check=True)
