@@ -24,7 +24,8 @@ enum {
     OUTPUT_TAIL_LINES = 200,        /* of a failing test's captured output */
     OUTPUT_TAIL_BYTES = 64 * 1024,
 };
-#define REDRAW_INTERVAL 0.05 /* seconds between two redraws caused by test events */
+#define REDRAW_INTERVAL 0.05  /* seconds between two redraws caused by test events */
+#define SLOW_TEST_SECONDS 2.0 /* a running test this old shows its time on the status line */
 
 #define SGR_RESET "\x1b[0m"
 #define SGR_RED "\x1b[31m"
@@ -169,9 +170,11 @@ static void clear_status(console_reporter *c)
     }
 }
 
-/* Appends "running: a, b" with the longest-running tests first. */
+/* Appends "running: a (12s), b" with the longest-running tests first; a test running for
+ * SLOW_TEST_SECONDS or more shows for how long, so that a hang is seen. */
 static void append_running(console_reporter *c, fl_bytes *b)
 {
+    double now = fl_monotonic();
     size_t order[256], n = 0;
     for (size_t i = 0; i < c->n_slots && n < sizeof order / sizeof order[0]; i++) {
         if (!c->slots[i].id)
@@ -189,7 +192,13 @@ static void append_running(console_reporter *c, fl_bytes *b)
     for (size_t k = 0; k < n; k++) {
         if (k > 0)
             fl_bytes_puts(b, ", ");
-        fl_text_clean(b, c->slots[order[k]].id, strlen(c->slots[order[k]].id), FL_TEXT_PLAIN);
+        const running_test *t = &c->slots[order[k]];
+        fl_text_clean(b, t->id, strlen(t->id), FL_TEXT_PLAIN);
+        if (now - t->started >= SLOW_TEST_SECONDS) {
+            char took[32];
+            format_elapsed(took, sizeof took, now - t->started);
+            fl_bytes_printf(b, " (%s)", took);
+        }
     }
 }
 
