@@ -322,6 +322,8 @@ static void append_failure_block(console_reporter *c, fl_bytes *b, const fl_test
     fl_bytes_puts(b, ")\n");
     if (ev->message && *ev->message)
         put_indented(c, b, ev->message, strlen(ev->message), "    ");
+    else if (ev->status == FL_STATUS_XPASS)
+        fl_bytes_puts(b, "    passed, but it is marked as expected to fail\n");
     if (ev->details && *ev->details && !(ev->message && same_text(ev->message, ev->details)))
         put_indented(c, b, ev->details, strlen(ev->details), "    ");
     if (ev->output && *ev->output)

@@ -243,6 +243,28 @@ static char *console_failure_with_output(const char *output, const char *message
     return text;
 }
 
+FL_TEST(report_console, an_unexpected_pass_says_why_it_fails)
+{
+    FILE *f = tmpfile();
+    fl_console_options o = {.out = f, .color = 0, .progress = 0};
+    fl_reporter *r;
+    fl_error err;
+    FL_ASSERT_EQ_INT(fl_console_reporter_new(&o, &r, &err), FL_OK);
+    fl_test_event ev = sample_event("bugs.fixed_now", "bugs", FL_STATUS_XPASS);
+    r->test_done(r, &ev);
+    fl_summary s = {.total = 1, .failed = 1};
+    s.counts[FL_STATUS_XPASS] = 1;
+    r->run_end(r, &s);
+    r->destroy(r);
+    char *text = read_stream(f, NULL);
+    fclose(f);
+    FL_ASSERT_CONTAINS(text, "XPASS   [   0.012s] bugs.fixed_now (t_alpha.c:7, slot 1, pid 4242)\n"
+                             "    passed, but it is marked as expected to fail\n");
+    FL_ASSERT_CONTAINS(text, "  XPASS   bugs.fixed_now\n");
+    FL_ASSERT_CONTAINS(text, "forkless: 1 test in 0.00s: 1 xpass\n");
+    free(text);
+}
+
 FL_TEST(report_console, long_output_is_cut_to_its_last_200_lines)
 {
     size_t cap = 1000 * 32;
