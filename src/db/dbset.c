@@ -33,9 +33,19 @@ struct fl_dbset {
     size_t n;
     char run_id[FL_DB_RUN_ID_MAX + 1];
     char *state_dir;
+    size_t declared; /* how many specs were given (n counts the ones opened so far) */
     int nslots;
     int torn_down;
 };
+
+/* Names the alias in err, except in the common single-database case where it would only
+ * be noise ("database 'default': ..."). */
+static int in_alias(const fl_dbset *set, const char *alias, fl_error *err)
+{
+    if (!(set->declared == 1 && alias && strcmp(alias, "default") == 0))
+        fl_error_prefix(err, "database '%s'", alias ? alias : "");
+    return err ? err->code : FL_ERR_DB;
+}
 
 /* ---- open ------------------------------------------------------------------------------ */
 
@@ -93,7 +103,7 @@ static int open_one(fl_dbset *set, size_t i, const fl_db_spec *spec, fl_error *e
     if (rc == FL_OK)
         rc = db->target->engine->run_register(db->target, set->run_id, &db->run, err);
     if (rc != FL_OK)
-        fl_error_prefix(err, "database '%s'", spec->alias ? spec->alias : "");
+        in_alias(set, spec->alias, err);
     return rc;
 }
 
@@ -117,6 +127,7 @@ int fl_dbset_open(const fl_db_spec *specs, size_t n, const char *run_id, const c
     }
     set->state_dir = state_dir ? strdup(state_dir) : NULL;
     int rc = FL_OK;
+    set->declared = n;
     for (size_t i = 0; i < n && rc == FL_OK; i++) {
         set->n = i + 1;
         rc = open_one(set, i, &specs[i], err);
@@ -294,7 +305,7 @@ static int check_ready_templates(fl_dbset *set, fl_error *err)
         dbset_db *db = &set->dbs[i];
         int rc = db->target->engine->check_template(db->target, err);
         if (rc != FL_OK)
-            return fl_error_prefix(err, "database '%s'", db->alias);
+            return in_alias(set, db->alias, err);
     }
     return FL_OK;
 }
@@ -323,7 +334,7 @@ static int lock_templates(fl_dbset *set, fl_db_build **builds, fl_error *err)
         dbset_db *db = &set->dbs[order[k]];
         rc = db->target->engine->build_lock(db->target, &builds[order[k]], err);
         if (rc != FL_OK)
-            fl_error_prefix(err, "database '%s'", db->alias);
+            in_alias(set, db->alias, err);
     }
     free(order);
     return rc;
@@ -352,7 +363,7 @@ static int build_templates(fl_dbset *set, fl_db_build **builds, char *const *set
         dbset_db *db = &set->dbs[i];
         rc = db->target->engine->build_begin(builds[i], set->run_id, err);
         if (rc != FL_OK)
-            fl_error_prefix(err, "database '%s'", db->alias);
+            in_alias(set, db->alias, err);
     }
     double started = fl_monotonic();
     if (rc == FL_OK)
@@ -361,7 +372,7 @@ static int build_templates(fl_dbset *set, fl_db_build **builds, char *const *set
         dbset_db *db = &set->dbs[i];
         rc = db->target->engine->build_commit(builds[i], key, err);
         if (rc != FL_OK)
-            fl_error_prefix(err, "database '%s'", db->alias);
+            in_alias(set, db->alias, err);
         else if (log)
             fprintf(log, "forkless: template %s built in %.2f s (key %.12s)\n", db->alias,
                     fl_monotonic() - started, key);
@@ -448,7 +459,7 @@ static int prepare_runs(fl_dbset *set, fl_error *err)
             continue;
         int rc = db->target->engine->run_prepare(db->run, db->method, err);
         if (rc != FL_OK)
-            return fl_error_prefix(err, "database '%s'", db->alias);
+            return in_alias(set, db->alias, err);
         db->prepared = 1;
     }
     return FL_OK;
@@ -593,7 +604,7 @@ int fl_dbset_teardown(fl_dbset *set, int keep, FILE *log, fl_error *err)
             int one = db->target->engine->run_end(db->run, kept_any, rc == FL_OK ? err : NULL);
             db->run = NULL;
             if (rc == FL_OK && one != FL_OK)
-                rc = fl_error_prefix(err, "database '%s'", db->alias);
+                rc = in_alias(set, db->alias, err);
         }
     }
     return rc;

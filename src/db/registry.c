@@ -35,15 +35,27 @@ static const fl_db_engine *const builtin_engines[] = {
     NULL,
 };
 
+/* Why an engine is missing: meson tells whether the client library was found. */
+#ifdef FL_LIBPQ_FOUND
+#define POSTGRES_MISSING "PostgreSQL support (its engine is not part of this version)"
+#else
+#define POSTGRES_MISSING "PostgreSQL support (libpq not found at build time)"
+#endif
+#ifdef FL_MARIADB_FOUND
+#define MYSQL_MISSING "MySQL/MariaDB support (its engine is not part of this version)"
+#else
+#define MYSQL_MISSING "MySQL/MariaDB support (MariaDB Connector/C not found at build time)"
+#endif
+
 /* Engines forkless knows of, whether or not this build has them. */
 static const struct known_scheme {
     const char *scheme;
     const char *why_missing;
 } known_schemes[] = {
-    {"postgresql", "PostgreSQL support (libpq not found at build time)"},
-    {"postgres", "PostgreSQL support (libpq not found at build time)"},
-    {"mysql", "MySQL/MariaDB support (MariaDB Connector/C not found at build time)"},
-    {"mariadb", "MySQL/MariaDB support (MariaDB Connector/C not found at build time)"},
+    {"postgresql", POSTGRES_MISSING},
+    {"postgres", POSTGRES_MISSING},
+    {"mysql", MYSQL_MISSING},
+    {"mariadb", MYSQL_MISSING},
     {"oracle", "Oracle support (ODPI-C not found at build time)"},
 };
 
