@@ -462,7 +462,7 @@ static void handle_line(run *r, worker *w, char *line, size_t len)
     case FL_EV_RESULT: on_result(r, w, &ev, line, len); break;
     case FL_EV_DONE: on_done(r, w, line, len); break;
     case FL_EV_ERROR:
-        notify_worker(r, FL_WORKER_EXITED, w, "it reported an error: %s", ev.message ? ev.message : "(no message)");
+        notify_worker(r, FL_WORKER_EXITED, w, "reported an error: %s", ev.message ? ev.message : "(no message)");
         w->ignore_events = 1;
         kill_worker(w, FL_STATUS_ERROR, 0, r->o->kill_grace, "the worker reported an error: %s",
                     ev.message ? ev.message : "(no message)");
@@ -558,7 +558,10 @@ static void account_in_flight(run *r, worker *w, const fl_exit *ex)
     if (w->state_before_end != W_BUSY || w->pos >= w->n_batch)
         return;
     uint32_t t = w->batch[w->pos];
-    if (!w->cancelled) {
+    /* A worker that dies before saying `start` died between tests (e.g. in a group's
+     * set-up): nothing is blamed, the tests go back; the respawn limit catches a loop.
+     * When we killed it (timeout, protocol error), the test in flight gets the reason. */
+    if (!w->cancelled && (w->test_started || w->kill_status != FL_STATUS_NONE)) {
         fl_status st = w->kill_status != FL_STATUS_NONE ? w->kill_status : FL_STATUS_CRASH;
         char msg[2300];
         if (w->kill_reason)
@@ -604,7 +607,7 @@ static void worker_gone(run *r, worker *w, const fl_exit *ex)
         snprintf(tail, sizeof tail, "%s", copy.data ? copy.data : "");
         fl_bytes_free(&copy);
         if (was == W_STOPPING && !w->kill_reason)
-            notify_worker(r, FL_WORKER_EXITED, w, "it did not exit cleanly after shutdown: %s", ex->desc);
+            notify_worker(r, FL_WORKER_EXITED, w, "did not exit cleanly after shutdown: %s", ex->desc);
         else
             notify_worker(r, FL_WORKER_EXITED, w, "%s%s", w->kill_reason ? w->kill_reason : ex->desc,
                           was == W_BUSY ? "" : " (no test was running)");
@@ -667,8 +670,8 @@ static void check_deadlines(run *r, worker *w, double now)
     if (w->state == W_BUSY && o->timeout > 0 && w->kill_stage == 0 && w->pos < w->n_batch &&
         now - w->test_started_at > o->timeout) {
         const char *id = r->plan.tests[w->batch[w->pos]].id;
-        notify_worker(r, FL_RUN_NOTICE, w, "slot %d: %s timed out after %g s; killing worker %ld and its children",
-                      w->slot, id, o->timeout, w->pid);
+        notify_worker(r, FL_RUN_NOTICE, w, "%s timed out after %g s; killing worker %ld and its children",
+                      id, o->timeout, w->pid);
         kill_worker(w, FL_STATUS_TIMEOUT, 0, o->kill_grace, "timed out after %g s (--timeout)", o->timeout);
     }
     if (w->state == W_STOPPING && now - w->since > 10.0 && w->kill_stage == 0)

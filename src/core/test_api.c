@@ -260,6 +260,18 @@ static void list_tests(worker_io *io, const registry *r)
     emit(io);
 }
 
+/* Protocol lines are limited to 1 MiB: send at most the last 256 KiB of a test's output. */
+static char *keep_output_tail(char *output, size_t len)
+{
+    enum { MAX_SENT = 256 * 1024 };
+    if (!output || len <= MAX_SENT)
+        return output;
+    char *cut = fl_xasprintf("[forkless: the first %zu bytes of this test's output were cut]\n%s", len - MAX_SENT,
+                             output + len - MAX_SENT);
+    free(output);
+    return cut;
+}
+
 static void run_one(worker_io *io, const fl_test_def *t, const char *id)
 {
     emit_start(io, id);
@@ -270,6 +282,7 @@ static void run_one(worker_io *io, const fl_test_def *t, const char *id)
     double dt = fl_monotonic() - t0;
     size_t out_len = 0;
     char *output = capturing ? fl_capture_end(&out_len) : NULL;
+    output = keep_output_tail(output, out_len);
     const char *status = o == OUT_SKIP ? "skip" : o == OUT_FAIL ? "fail" : "pass";
     if (t->flags & FL_TEST_EXPECT_FAIL) {
         if (o == OUT_FAIL)

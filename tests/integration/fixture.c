@@ -1,0 +1,84 @@
+/*
+ * fixture.c — a C test binary that misbehaves on purpose, driven by the integration tests
+ * (it is not part of the self-test suite).  Its groups: passing, failing, skipping and
+ * xfail tests; a segfault, an abort, an exit(); a test that hangs (with a grandchild
+ * process, to prove the whole tree is killed); a very chatty test; slow tests.
+ * FIXTURE_PIDDIR, when set, is where the hanging test writes its pid and its child's pid.
+ */
+#include <forkless/test.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+FL_TEST(basic, passes) { FL_ASSERT_EQ_INT(2 + 2, 4); }
+FL_TEST(basic, fails) {
+    printf("output of basic.fails\n");
+    FL_ASSERT_EQ_STR("left", "right");
+}
+FL_TEST(basic, skips) { FL_SKIP("skipped on purpose"); }
+FL_TEST_XFAIL(basic, known_bug) { FL_ASSERT(0 == 1); }
+
+static int group_ready;
+FL_GROUP_SETUP(withsetup) { group_ready = 42; }
+FL_TEST(withsetup, sees_setup) { FL_ASSERT_EQ_INT(group_ready, 42); }
+FL_TEST(withsetup, still_sees_setup) { FL_ASSERT_EQ_INT(group_ready, 42); }
+
+FL_GROUP_SETUP(brokensetup) { FL_FAIL("the fixture database is missing"); }
+FL_TEST(brokensetup, first) { FL_ASSERT(1); }
+FL_TEST(brokensetup, second) { FL_ASSERT(1); }
+
+FL_TEST(crash, segfaults) {
+    printf("last words before the segfault\n");
+    volatile int *p = NULL;
+    *p = 1;
+}
+FL_TEST(crash, runs_after_segfault) { FL_ASSERT(1); }
+FL_TEST(abort, aborts) { abort(); }
+FL_TEST(abort, runs_after_abort) { FL_ASSERT(1); }
+FL_TEST(exits, calls_exit) { exit(3); }
+
+static void write_pid(const char *name, long pid)
+{
+    const char *dir = getenv("FIXTURE_PIDDIR");
+    if (!dir)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%ld\n", pid);
+        fclose(f);
+    }
+}
+
+FL_TEST(hang, forever) {
+    char *argv[] = {"sleep", "1000", NULL};
+    pid_t child;
+    if (posix_spawnp(&child, "sleep", NULL, NULL, argv, environ) == 0)
+        write_pid("grandchild", (long)child);
+    write_pid("worker", (long)getpid());
+    for (;;)
+        pause();
+}
+FL_TEST(hang, runs_after_hang) { FL_ASSERT(1); }
+
+FL_TEST(chatty, prints_megabytes) {
+    char line[101];
+    memset(line, 'x', 99);
+    line[99] = '\n';
+    line[100] = 0;
+    for (int i = 0; i < 100000; i++) /* 10 MB */
+        fputs(line, stdout);
+    FL_ASSERT(1);
+}
+
+FL_TEST(slow, one) { usleep(300000); }
+FL_TEST(slow, two) { usleep(300000); }
+
+FL_TEST_MAIN()
