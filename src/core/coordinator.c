@@ -607,7 +607,8 @@ static void worker_gone(run *r, worker *w, const fl_exit *ex)
         snprintf(tail, sizeof tail, "%s", copy.data ? copy.data : "");
         fl_bytes_free(&copy);
         if (was == W_STOPPING && !w->kill_reason)
-            notify_worker(r, FL_WORKER_EXITED, w, "did not exit cleanly after shutdown: %s", ex->desc);
+            notify_worker(r, FL_WORKER_EXITED, w, "did not exit cleanly after shutdown: %s%s%s", ex->desc,
+                          tail[0] ? "; its last output:\n" : "", tail);
         else
             notify_worker(r, FL_WORKER_EXITED, w, "%s%s", w->kill_reason ? w->kill_reason : ex->desc,
                           was == W_BUSY ? "" : " (no test was running)");
