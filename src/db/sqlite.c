@@ -16,6 +16,8 @@
  * ".<base>.forkless-key", which is also the file builders lock while building.
  */
 #include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -817,6 +819,35 @@ static int collect_run(const sqlite_target *s, const run_files *r, FILE *log, si
     return rc;
 }
 
+/* An empty cache-key file is what a builder that died before finishing leaves behind
+ * (the key is written only with a finished template); remove it unless a builder holds
+ * it right now. */
+static int collect_empty_key_file(const sqlite_target *s, FILE *log, size_t *removed, fl_error *err)
+{
+    char *key_path = fl_db_strdupf("%s/%s.forkless-key", strcmp(s->dir, "/") ? s->dir : "",
+                                   s->hidden_stem);
+    uint64_t size = 1;
+    int state = FL_LOCK_GONE, rc = FL_OK;
+    fl_file_lock *held = NULL;
+    if (!key_path)
+        return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
+    if (fl_fs_stat(key_path, &size, NULL, NULL) == FL_OK && size == 0)
+        rc = fl_file_lock_try(key_path, &state, &held, err);
+    if (rc == FL_OK && state == FL_LOCK_TAKEN) {
+        char key[8] = "";
+        fl_file_lock_read(held, key, sizeof key, NULL);
+        fl_file_lock_release(held, key[0] == 0);
+        if (key[0] == 0) {
+            if (log)
+                fprintf(log, "removed %s (an unfinished template build)\n", key_path);
+            if (removed)
+                (*removed)++;
+        }
+    }
+    free(key_path);
+    return rc;
+}
+
 static int sqlite_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
 {
     sqlite_target *s = st_of(t);
@@ -832,6 +863,8 @@ static int sqlite_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
     for (size_t i = 0; rc == FL_OK && i < d.n; i++)
         rc = collect_run(s, &d.runs[i], log, removed, err);
     free_scan(&d);
+    if (rc == FL_OK)
+        rc = collect_empty_key_file(s, log, removed, err);
     return rc;
 }
 
