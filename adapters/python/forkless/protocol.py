@@ -27,6 +27,10 @@ class ProtocolError(Exception):
     """The coordinator sent something this worker cannot understand."""
 
 
+class WorkerSetupError(Exception):
+    """The worker cannot load its tests, for a reason one sentence explains."""
+
+
 def parse_channel_spec(spec):
     """Return (read_fd, write_fd) from ``fd:R:W``; raise ProtocolError otherwise."""
     parts = spec.split(":")
@@ -210,6 +214,24 @@ class Worker:
         pass
 
 
+def _answer(worker, channel, command):
+    kind = command["type"]
+    if kind == "list":
+        count = 0
+        for test_id, group, file, line in worker.list_tests():
+            channel.test(test_id, group, file, line)
+            count += 1
+        channel.listed(count)
+    elif kind == "run":
+        tests = command.get("tests") or []
+        if not isinstance(tests, list):
+            raise ProtocolError("run: `tests` is not an array")
+        worker.run_batch([str(t) for t in tests], channel)
+        channel.done(command.get("batch"))
+    else:
+        sys.stderr.write("forkless worker: ignoring unknown command %r\n" % kind)
+
+
 def serve(worker, channel=None):
     """Say hello, answer commands until shutdown or end of file; return the exit status."""
     channel = channel or Channel.from_environment()
@@ -223,6 +245,9 @@ def serve(worker, channel=None):
             if not prepared:
                 try:
                     worker.prepare()
+                except WorkerSetupError as exc:
+                    channel.error("%s: %s" % (worker.name, exc))
+                    return 1
                 except BaseException as exc:  # noqa: B902 - every failure must reach the coordinator
                     if isinstance(exc, KeyboardInterrupt):
                         raise
@@ -231,21 +256,18 @@ def serve(worker, channel=None):
                         traceback.format_exc()))
                     return 1
                 prepared = True
-            kind = command["type"]
-            if kind == "list":
-                count = 0
-                for test_id, group, file, line in worker.list_tests():
-                    channel.test(test_id, group, file, line)
-                    count += 1
-                channel.listed(count)
-            elif kind == "run":
-                tests = command.get("tests") or []
-                if not isinstance(tests, list):
-                    raise ProtocolError("run: `tests` is not an array")
-                worker.run_batch([str(t) for t in tests], channel)
-                channel.done(command.get("batch"))
-            else:
-                sys.stderr.write("forkless worker: ignoring unknown command %r\n" % kind)
+            try:
+                _answer(worker, channel, command)
+            except ProtocolError:
+                raise
+            except WorkerSetupError as exc:
+                channel.error("%s: %s" % (worker.name, exc))
+                return 1
+            except Exception as exc:  # noqa: BLE001 - report, then exit: the worker is broken
+                channel.error("%s: internal error: %s\n%s" % (
+                    worker.name, one_line("%s: %s" % (type(exc).__name__, exc)),
+                    traceback.format_exc()))
+                return 1
     except ProtocolError as exc:
         channel.error("protocol error: %s" % exc)
         return 1

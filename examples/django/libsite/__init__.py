@@ -1,0 +1,1 @@
+"""libsite: a small lending-library site, the Django example project forkless tests against."""
