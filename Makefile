@@ -24,8 +24,11 @@ build-asan/build.ninja:
 
 asan: build-asan/build.ninja
 	ninja -C build-asan
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  FORKLESS_BUILD_DIR=$(CURDIR)/build-asan build-asan/tests/forkless-selftest -j auto --timeout 300
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  build-asan/tests/forkless-selftest -j auto --timeout 300 > build-asan/selftest.log 2>&1; \
+	  status=$$?; cat build-asan/selftest.log; \
+	  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' build-asan/selftest.log; then echo 'asan: sanitizer reports above'; exit 1; fi; \
+	  exit $$status
 
 install: all
 	$(MESON) install -C $(BUILD)

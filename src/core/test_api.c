@@ -79,27 +79,28 @@ void fl__skip(const char *fmt, ...)
     abort(); /* not reached: leave() jumps */
 }
 
-static void print_value(fl_bytes *b, const char *s)
+/* Appends "s" (or NULL), cut at 400 bytes, to buf at *used. */
+static void print_value(char *buf, size_t size, size_t *used, const char *s)
 {
-    if (!s) {
-        fl_bytes_puts(b, "NULL");
-        return;
-    }
-    fl_bytes_puts(b, "\"");
-    size_t len = strlen(s);
-    fl_bytes_append(b, s, len > 400 ? 400 : len);
-    fl_bytes_puts(b, len > 400 ? "\"..." : "\"");
+    int n;
+    if (!s)
+        n = snprintf(buf + *used, size - *used, "NULL");
+    else
+        n = snprintf(buf + *used, size - *used, "\"%.400s\"%s", s, strlen(s) > 400 ? "..." : "");
+    if (n > 0)
+        *used += (size_t)n < size - *used ? (size_t)n : size - *used - 1;
 }
 
 void fl__fail_str(const char *file, int line, const char *a_expr, const char *b_expr, const char *a, const char *b,
                   const char *op)
 {
-    fl_bytes msg = {0};
-    fl_bytes_printf(&msg, "expected %s %s %s, got ", a_expr, op, b_expr);
-    print_value(&msg, a);
-    fl_bytes_puts(&msg, " and ");
-    print_value(&msg, b);
-    fl__fail(file, line, "%s", msg.data);
+    char msg[2048]; /* on the stack: fl__fail jumps away, nothing may need freeing */
+    int n = snprintf(msg, sizeof msg, "expected %.200s %s %.200s, got ", a_expr, op, b_expr);
+    size_t used = n > 0 ? (size_t)n : 0;
+    print_value(msg, sizeof msg, &used, a);
+    used += (size_t)snprintf(msg + used, sizeof msg - used, " and ");
+    print_value(msg, sizeof msg, &used, b);
+    fl__fail(file, line, "%s", msg);
 }
 
 int fl__str_eq(const char *a, const char *b)
