@@ -187,48 +187,6 @@ FL_TEST(db_cache, a_failing_setup_leaves_the_old_template_and_no_debris)
     dbt_cleanup(dir);
 }
 
-static fl_proc *start_holder(const char *url, const char *run_id, char *const *setup)
-{
-    char holder[1024];
-    snprintf(holder, sizeof holder, "%s/tests/db/forkless-db-holder", FL_BUILD_DIR);
-    char *argv[16] = {holder, (char *)url, (char *)run_id, "2", "copy"};
-    size_t n = 5;
-    for (size_t i = 0; setup && setup[i] && n < 15; i++)
-        argv[n++] = setup[i];
-    argv[n] = NULL;
-    fl_spawn_opts o = {.argv = argv, .capture_output = 1, .stdin_null = 1, .new_group = 1};
-    fl_proc *p;
-    fl_error err = {0};
-    if (fl_spawn(&o, &p, &err) != FL_OK)
-        FL_FAIL("cannot start the holder: %s", err.msg);
-    return p;
-}
-
-/* Reads the holder's output until it contains want; fails after timeout_s. */
-static void wait_for_output(fl_proc *p, const char *want, double timeout_s)
-{
-    fl_bytes out = {0};
-    double start = fl_monotonic();
-    char buf[4096];
-    while (fl_monotonic() - start < timeout_s) {
-        fl_wait_item it = {fl_proc_output(p), 0, 0};
-        fl_wait(&it, 1, 100);
-        long n;
-        while ((n = fl_stream_read(fl_proc_output(p), buf, sizeof buf)) > 0)
-            fl_bytes_append(&out, buf, (size_t)n);
-        if (out.data && strstr(out.data, want)) {
-            fl_bytes_free(&out);
-            return;
-        }
-        if (out.data && strstr(out.data, "error:"))
-            FL_FAIL("the holder failed: %s", out.data);
-        if (n == 0)
-            break;
-    }
-    FL_FAIL("the holder did not print '%s' in %.0f s; it printed: %s", want, timeout_s,
-            out.data ? out.data : "");
-}
-
 FL_TEST(db_cache, concurrent_builders_build_once)
 {
     need_sqlite_cli();
@@ -238,10 +196,10 @@ FL_TEST(db_cache, concurrent_builders_build_once)
                                 "/usr/bin/sqlite3 \"$FORKLESS_DB_DEFAULT_NAME\" 'CREATE TABLE t(x)'",
                                 counter);
     char *setup[] = {"sh", "-c", script, NULL};
-    fl_proc *a = start_holder(url, "racea", setup);
-    fl_proc *b = start_holder(url, "raceb", setup);
-    wait_for_output(a, "ready", 30);
-    wait_for_output(b, "ready", 30);
+    fl_proc *a = dbt_start_holder(url, "racea", "copy", setup);
+    fl_proc *b = dbt_start_holder(url, "raceb", "copy", setup);
+    dbt_wait_for_output(a, "ready", 30);
+    dbt_wait_for_output(b, "ready", 30);
     FL_ASSERT_EQ_INT(count_lines(counter), 1);
     FL_ASSERT_EQ_INT(dbt_count_entries(dir, ".fl-race"), 6); /* 2 locks + 2 x 2 clones */
     fl_proc_kill(a, 1);

@@ -4,6 +4,7 @@
 #include "db_test_util.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <forkless/test.h>
 #include <ftw.h>
 #include <sqlite3.h>
@@ -260,4 +261,45 @@ char *dbt_worker_var(fl_dbset *set, int slot, const char *name)
     if (fl_dbset_worker_env(set, slot, take_var, &p, &err) != FL_OK)
         FL_FAIL("fl_dbset_worker_env(slot %d): %s", slot, err.msg);
     return p.value;
+}
+
+fl_proc *dbt_start_holder(const char *url, const char *run_id, const char *method, char *const *setup)
+{
+    char holder[1024];
+    snprintf(holder, sizeof holder, "%s/tests/db/forkless-db-holder", FL_BUILD_DIR);
+    char *argv[16] = {holder, (char *)url, (char *)run_id, "2", (char *)method};
+    size_t n = 5;
+    for (size_t i = 0; setup && setup[i] && n < 15; i++)
+        argv[n++] = setup[i];
+    argv[n] = NULL;
+    fl_spawn_opts o = {.argv = argv, .capture_output = 1, .stdin_null = 1, .new_group = 1};
+    fl_proc *p;
+    fl_error err = {0};
+    if (fl_spawn(&o, &p, &err) != FL_OK)
+        FL_FAIL("cannot start the holder: %s", err.msg);
+    return p;
+}
+
+void dbt_wait_for_output(fl_proc *p, const char *want, double timeout_s)
+{
+    fl_bytes out = {0};
+    double start = fl_monotonic();
+    char buf[4096];
+    while (fl_monotonic() - start < timeout_s) {
+        fl_wait_item it = {fl_proc_output(p), 0, 0};
+        fl_wait(&it, 1, 100);
+        long n;
+        while ((n = fl_stream_read(fl_proc_output(p), buf, sizeof buf)) > 0)
+            fl_bytes_append(&out, buf, (size_t)n);
+        if (out.data && strstr(out.data, want)) {
+            fl_bytes_free(&out);
+            return;
+        }
+        if (out.data && strstr(out.data, "error:"))
+            FL_FAIL("the holder failed: %s", out.data);
+        if (n == 0)
+            break;
+    }
+    FL_FAIL("the holder did not print '%s' in %.0f s; it printed: %s", want, timeout_s,
+            out.data ? out.data : "");
 }

@@ -52,4 +52,12 @@ fl_dbset *dbt_open_set(const char *url, const char *method, const char *run_id);
 /* The value a slot's worker gets for a variable (malloc'd), or NULL. */
 char *dbt_worker_var(fl_dbset *set, int slot, const char *name);
 
+/* Starts forkless-db-holder (own process group, output captured): a run of 2 slots on url
+ * that waits to be killed.  setup (may be NULL) is its setup command. */
+struct fl_proc;
+struct fl_proc *dbt_start_holder(const char *url, const char *run_id, const char *method,
+                                 char *const *setup);
+/* Reads the holder's output until it contains want; fails after timeout_s or on "error:". */
+void dbt_wait_for_output(struct fl_proc *p, const char *want, double timeout_s);
+
 #endif
