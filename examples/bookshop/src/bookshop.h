@@ -73,7 +73,8 @@ enum {
 
 /* Opens (creating) a bookshop database file and configures the connection. */
 int bs_open(const char *path, struct sqlite3 **db_out, bs_error *err);
-/* Per-connection settings the application relies on: foreign keys on, a busy timeout.
+/* Per-connection settings the application relies on: foreign keys on, a busy timeout,
+ * a 32 MiB page cache, temporary data in memory.
  * Call it on a connection opened elsewhere (the tests' clone).  Outside a transaction. */
 int bs_configure(struct sqlite3 *db, bs_error *err);
 void bs_close(struct sqlite3 *db);

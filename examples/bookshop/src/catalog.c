@@ -172,7 +172,7 @@ static int fetch_book(sqlite3 *db, sqlite3_stmt *st, const char *what, bs_book *
         result = bs_fail(err, BS_ERR_NOT_FOUND, "no book %s", what);
     else
         result = bs_fail_sql(err, db, "reading a book");
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 

@@ -73,7 +73,7 @@ static int fetch_customer(sqlite3 *db, sqlite3_stmt *st, const char *what, bs_cu
     } else {
         result = bs_fail_sql(err, db, "reading a customer");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 

@@ -128,17 +128,84 @@ static int bind_args(sqlite3_stmt *st, const char *types, va_list ap)
     return rc;
 }
 
+/* ---- the statement cache ---------------------------------------------------------------
+ * Compiling SQL costs more than running it here (the triggers are compiled into every
+ * statement that fires them), so prepared statements are kept per connection and SQL text
+ * and reused: bs_prepare takes an idle one (reset, bindings cleared), bs_finish gives it
+ * back.  Not thread-safe: the bookshop uses a connection from one thread.  bs_close
+ * finalizes a connection's statements; sqlite3_close alone would fail with SQLITE_BUSY. */
+
+enum { CACHE_SLOTS = 96 };
+
+typedef struct cached_stmt {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int in_use;
+} cached_stmt;
+
+static cached_stmt cache[CACHE_SLOTS];
+
+static sqlite3_stmt *cache_take(sqlite3 *db, const char *sql)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        cached_stmt *c = &cache[i];
+        if (c->db == db && !c->in_use && strcmp(sqlite3_sql(c->st), sql) == 0) {
+            c->in_use = 1;
+            return c->st;
+        }
+    }
+    return NULL;
+}
+
+static void cache_put(sqlite3 *db, sqlite3_stmt *st)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (!cache[i].db) {
+            cache[i] = (cached_stmt){db, st, 1};
+            return;
+        }
+    }
+}
+
+void bs_finish(sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            cache[i].in_use = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+static void cache_drop(sqlite3 *db)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].db == db) {
+            sqlite3_finalize(cache[i].st);
+            cache[i] = (cached_stmt){0};
+        }
+    }
+}
+
 static sqlite3_stmt *prepare_va(sqlite3 *db, bs_error *err, const char *sql, const char *types,
                                 va_list ap)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        bs_fail_sql(err, db, "preparing a statement");
-        return NULL;
+    sqlite3_stmt *st = cache_take(db, sql);
+    if (!st) {
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+            bs_fail_sql(err, db, "preparing a statement");
+            return NULL;
+        }
+        cache_put(db, st);
     }
     if (bind_args(st, types, ap) != SQLITE_OK) {
         bs_fail_sql(err, db, "binding arguments");
-        sqlite3_finalize(st);
+        bs_finish(st);
         return NULL;
     }
     return st;
@@ -161,7 +228,7 @@ int bs_exec_stmt(sqlite3 *db, sqlite3_stmt *st, const char *doing, bs_error *err
     int result = BS_OK;
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         result = bs_fail_sql(err, db, doing);
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -192,7 +259,7 @@ int bs_query_int(sqlite3 *db, bs_error *err, int64_t *out, const char *sql, cons
         result = bs_fail(err, BS_ERR_NOT_FOUND, "no row");
     else
         result = bs_fail_sql(err, db, "querying");
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -244,6 +311,12 @@ int bs_configure(sqlite3 *db, bs_error *err)
 {
     if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
         return bs_fail_sql(err, db, "enabling foreign keys");
+    /* 32 MiB of page cache, and savepoint journals in memory: big transactions (bulk
+     * imports, the tests' rolled-back ones) then stay in memory instead of spilling pages
+     * and sub-journals to temporary files on every statement. */
+    if (sqlite3_exec(db, "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return bs_fail_sql(err, db, "sizing the page cache");
     sqlite3_busy_timeout(db, 5000);
     return BS_OK;
 }
@@ -270,6 +343,7 @@ int bs_open(const char *path, sqlite3 **db_out, bs_error *err)
 
 void bs_close(sqlite3 *db)
 {
+    cache_drop(db);
     sqlite3_close(db);
 }
 

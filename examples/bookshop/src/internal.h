@@ -23,10 +23,12 @@ int bs_fail(bs_error *err, int code, const char *fmt, ...) BS_PRINTF(3, 4);
  * failures raised by the schema's triggers map to their own codes (out of stock...). */
 int bs_fail_sql(bs_error *err, sqlite3 *db, const char *doing);
 
-/* Prepares sql and binds the arguments described by types, one character each:
+/* Prepares sql (or reuses a cached statement of this connection) and binds the arguments described by types, one character each:
  * 'i' int64_t, 'd' int, 't' const char * (NULL binds NULL).  NULL on failure (err set). */
 sqlite3_stmt *bs_prepare(sqlite3 *db, bs_error *err, const char *sql, const char *types, ...);
-/* Runs a statement that returns no rows, then finalizes it. */
+/* Gives a statement from bs_prepare back (to the cache, reset; or finalizes it). */
+void bs_finish(sqlite3_stmt *st);
+/* Runs a statement that returns no rows, then finishes it. */
 int bs_exec_stmt(sqlite3 *db, sqlite3_stmt *st, const char *doing, bs_error *err);
 /* bs_prepare + bs_exec_stmt. */
 int bs_execf(sqlite3 *db, bs_error *err, const char *doing, const char *sql, const char *types,

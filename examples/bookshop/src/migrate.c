@@ -216,7 +216,7 @@ static int check_applied(sqlite3 *db, const char *path, int version, const char 
     } else if (rc != SQLITE_DONE) {
         result = bs_fail_sql(err, db, "reading schema_migrations");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 

@@ -37,7 +37,7 @@ static int load_head(sqlite3 *db, int64_t order_id, order_head *h, bs_error *err
     } else {
         result = bs_fail_sql(err, db, "reading an order");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -90,7 +90,7 @@ static int load_discount(sqlite3 *db, const char *code, discount *d, bs_error *e
     } else {
         result = bs_fail_sql(err, db, "reading a discount");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -142,7 +142,7 @@ int bs_shipping_for(sqlite3 *db, const char *country, int64_t discounted_subtota
     } else {
         result = bs_fail_sql(err, db, "reading shipping rates");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -188,7 +188,7 @@ static void today_date(sqlite3 *db, char out[11])
     sqlite3_stmt *st = bs_prepare(db, NULL, "SELECT date('now')", NULL);
     if (st && sqlite3_step(st) == SQLITE_ROW)
         bs_copy_col(st, 0, out, 11);
-    sqlite3_finalize(st);
+    bs_finish(st);
 }
 
 /* A cart's totals after a change, with the discount as of today (zero if it does not
@@ -390,7 +390,7 @@ static int collect_lines(sqlite3 *db, int64_t order_id, pending_lines *out, bs_e
     }
     if (result == BS_OK && rc != SQLITE_DONE)
         result = bs_fail_sql(err, db, "reading order lines");
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -424,7 +424,7 @@ static int normalize_time(sqlite3 *db, const char *placed_at, char out[20], bs_e
         bs_copy_col(st, 0, out, 20);
     else
         rc = bs_fail(err, BS_ERR_INVALID, "\"%s\" is not a date and time", placed_at);
-    sqlite3_finalize(st);
+    bs_finish(st);
     return rc;
 }
 
@@ -578,7 +578,7 @@ int bs_order_get(sqlite3 *db, int64_t order_id, bs_order *out, bs_error *err)
     } else {
         result = bs_fail_sql(err, db, "reading an order");
     }
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 

@@ -34,7 +34,7 @@ static int collect_sales(sqlite3 *db, sqlite3_stmt *st, bs_sales_row **rows, siz
     }
     if (result == BS_OK && rc != SQLITE_DONE)
         result = bs_fail_sql(err, db, "running a report");
-    sqlite3_finalize(st);
+    bs_finish(st);
     if (result != BS_OK) {
         free(*rows);
         *rows = NULL;
@@ -96,7 +96,7 @@ int bs_report_monthly_revenue(sqlite3 *db, int year, bs_month_row rows[12], bs_e
         }
     }
     int result = rc == SQLITE_DONE ? BS_OK : bs_fail_sql(err, db, "monthly revenue");
-    sqlite3_finalize(st);
+    bs_finish(st);
     return result;
 }
 
@@ -126,7 +126,7 @@ int bs_report_low_stock(sqlite3 *db, int64_t threshold, bs_book **books, size_t 
     }
     if (result == BS_OK && rc != SQLITE_DONE)
         result = bs_fail_sql(err, db, "low stock");
-    sqlite3_finalize(st);
+    bs_finish(st);
     if (result != BS_OK) {
         free(*books);
         *books = NULL;

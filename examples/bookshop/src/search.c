@@ -32,7 +32,7 @@ static int collect_hits(sqlite3 *db, sqlite3_stmt *st, bs_hit **hits, size_t *n,
     }
     if (result == BS_OK && rc != SQLITE_DONE)
         result = bs_fail_sql(err, db, "searching");
-    sqlite3_finalize(st);
+    bs_finish(st);
     if (result != BS_OK) {
         free(*hits);
         *hits = NULL;
