@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "forkless/forkless.h"
@@ -20,6 +21,8 @@ static void print_help(FILE *out)
             "copy of the test databases.\n\n"
             "Usage:\n"
             "  forkless run  [options] [--] WORKER_CMD [ARGS...]   run the tests of a worker program\n"
+            "  forkless run  [options] --django [--settings M] [LABELS...]   a Django project's tests\n"
+            "  forkless run  [options] --unittest [START_DIR]     Python unittest discovery\n"
             "  forkless list [options] [--] WORKER_CMD [ARGS...]   list its test ids\n"
             "  forkless db clone URL --count N [--method M]        make N clones of a template\n"
             "  forkless db drop CLONE_URL...                       drop clones\n"
@@ -34,7 +37,9 @@ static void print_help(FILE *out)
             "\nExamples:\n"
             "  forkless run -j 4 -- ./build/tests/my-tests --forkless-worker\n"
             "  forkless run --db default=sqlite:test.db --setup './migrate test.db' -- ./worker\n"
-            "  forkless run --timeout 30 --junit report.xml -- python3 -m forkless unittest tests\n\n"
+            "  forkless run --django -j 2              (where manage.py is; --python picks the interpreter,\n"
+            "                                           default $FORKLESS_PYTHON or python3)\n"
+            "  forkless run --timeout 30 --junit report.xml --unittest tests\n\n"
             "The last line of a run is always 'forkless: N passed, N failed, N skipped'.\n"
             "Exit codes: 0 all passed; 1 some test did not pass; 2 usage or configuration error;\n"
             "3 infrastructure error (a worker cannot start, a database cannot be cloned);\n"
@@ -47,11 +52,81 @@ static int usage_error(const char *msg)
     return FL_EXIT_USAGE;
 }
 
+/* The Python adapter flags: --django, --unittest, --settings M, --python P (removed from
+ * argv, which keeps the rest in order). */
+typedef struct adapter_flags {
+    int django, unittest;
+    const char *settings, *python;
+} adapter_flags;
+
+static int take_adapter_flags(int *argc, char **argv, adapter_flags *f)
+{
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (!strcmp(a, "--django"))
+            f->django = 1;
+        else if (!strcmp(a, "--unittest"))
+            f->unittest = 1;
+        else if ((!strcmp(a, "--settings") || !strcmp(a, "--python")) && i + 1 < *argc)
+            *(a[2] == 's' ? &f->settings : &f->python) = argv[++i];
+        else if (!strncmp(a, "--settings=", 11))
+            f->settings = a + 11;
+        else if (!strncmp(a, "--python=", 9))
+            f->python = a + 9;
+        else
+            argv[out++] = argv[i];
+    }
+    *argc = out;
+    if (f->django && f->unittest)
+        return usage_error("--django and --unittest exclude each other");
+    if ((f->settings || f->python) && !f->django && !f->unittest)
+        return usage_error("--settings and --python go with --django or --unittest");
+    return 0;
+}
+
+/* Makes the adapter package importable: from the source tree when this is a build of it,
+ * else from where `make install` put it. */
+static void add_adapter_to_pythonpath(void)
+{
+    const char *candidates[] = {FL_SOURCE_DIR "/adapters/python", FL_DATADIR "/forkless/python"};
+    for (size_t i = 0; i < 2; i++) {
+        char probe[4096];
+        struct stat st;
+        snprintf(probe, sizeof probe, "%s/forkless/__init__.py", candidates[i]);
+        if (stat(probe, &st) != 0)
+            continue;
+        const char *old = getenv("PYTHONPATH");
+        char value[8192];
+        snprintf(value, sizeof value, "%s%s%s", candidates[i], old && *old ? ":" : "", old ? old : "");
+        setenv("PYTHONPATH", value, 1);
+        return;
+    }
+}
+
+static int use_adapter(fl_options *o, const adapter_flags *f, char **rest, int nrest, fl_error *err)
+{
+    add_adapter_to_pythonpath();
+    const char *python = f->python ? f->python : getenv("FORKLESS_PYTHON");
+    if (!python || !*python)
+        python = "python3";
+    return fl_options_use_python_adapter(o, f->django ? FL_ADAPTER_DJANGO : FL_ADAPTER_UNITTEST, python,
+                                         f->settings, rest, (size_t)(nrest > 0 ? nrest : 0), err);
+}
+
 static int run_command(int argc, char **argv, int list_only)
 {
     fl_options o;
     fl_options_init(&o);
     fl_error err = {0};
+    adapter_flags flags = {0};
+    if (take_adapter_flags(&argc, argv, &flags) != 0)
+        return FL_EXIT_USAGE;
     int used = 0;
     int rc = fl_options_load(&o, argc - 1, argv + 1, 1, &used, &err);
     if (rc != FL_OK) {
@@ -59,7 +134,9 @@ static int run_command(int argc, char **argv, int list_only)
         return usage_error(err.msg);
     }
     int rest = argc - 1 - used;
-    if (rest > 0)
+    if (flags.django || flags.unittest)
+        rc = use_adapter(&o, &flags, argv + 1 + used, rest, &err);
+    else if (rest > 0)
         rc = fl_options_set_worker(&o, argv + 1 + used, (size_t)rest, &err);
     if (rc == FL_OK && !o.worker_argv)
         rc = fl_error_set(&err, FL_ERR_USAGE, "no worker command: forkless %s [options] -- COMMAND [ARGS...]",

@@ -156,6 +156,20 @@ int fl_options_add_db(fl_options *o, const char *spec, fl_error *err);
 int fl_split_command(const char *line, char ***argv_out, size_t *argc_out, fl_error *err);
 void fl_strv_free(char **v);
 
+/* ---- Python adapters (adapters/python) ------------------------------------------------ */
+
+typedef enum fl_adapter_kind { FL_ADAPTER_UNITTEST, FL_ADAPTER_DJANGO } fl_adapter_kind;
+
+/* Sets the worker command (and, for Django, the databases, the setup command and the
+ * template cache inputs) for the Python adapter: `python -m forkless unittest ARGS...` or
+ * `python -m forkless django ...` after asking `python -m forkless django-config` what
+ * the project's DATABASES need.  The adapter package must be importable by python
+ * (PYTHONPATH).  settings may be NULL (DJANGO_SETTINGS_MODULE or manage.py decide); args
+ * are unittest's start directory or Django's test labels. */
+int fl_options_use_python_adapter(fl_options *o, fl_adapter_kind kind, const char *python,
+                                  const char *settings, char *const *args, size_t nargs,
+                                  fl_error *err);
+
 /* ---- a run ------------------------------------------------------------------------- */
 
 typedef struct fl_summary {
