@@ -1,0 +1,429 @@
+"""Tests of `python -m forkless django` (and django-config/django-setup) on examples/django.
+
+The fake coordinator plays the C side: it builds the template with django-setup, gives
+each worker a clone the way `forkless run --django` does (the SQLite image for the
+`memory` method, a copied file for `copy`, `CREATE DATABASE ... TEMPLATE` on
+PostgreSQL, a table copy on MySQL), and deals groups to workers. The outcomes must
+equal those of Django's own runner (tests/python/django_outcomes.py) test by test.
+
+Needs Django: run with /usr/bin/python3 (Debian's python3-django):
+    /usr/bin/python3 -m unittest discover -s tests/python -t tests/python -v
+Server engines are tested when configured (skipped otherwise):
+    FORKLESS_TEST_PG="host=/tmp port=5432 user=postgres"      (Django settings fields)
+    FORKLESS_TEST_MYSQL="host=127.0.0.1 port=3306 user=root password=..."
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from fake_coordinator import FakeCoordinator, WorkerProtocolError, adapter_environment, group_batches
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PROJECT = os.path.join(ROOT, "examples", "django")
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def have_django():
+    return subprocess.run([PYTHON, "-c", "import django"], capture_output=True).returncode == 0
+
+
+def example_env(engine_env=None):
+    """The environment of the example project: its engine variables, the adapter path."""
+    env = adapter_environment()
+    for key in list(env):
+        if key.startswith("FORKLESS_DB_") or key == "DATABASE_URL" or key.startswith("FORKLESS_EXAMPLE_"):
+            del env[key]
+    env.update(engine_env or {})
+    return env
+
+
+def run_tool(args, env, check=True):
+    completed = subprocess.run([PYTHON, "-m", "forkless"] + args, cwd=PROJECT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if check and completed.returncode != 0:
+        raise AssertionError("forkless %s failed (%d):\n%s" % (
+            args[0], completed.returncode, completed.stderr.decode(errors="replace")[-4000:]))
+    return completed
+
+
+def django_config(env, *args):
+    return json.loads(run_tool(["django-config"] + list(args), env).stdout)
+
+
+def db_env(entry, url, name, method):
+    key = entry["env"]
+    env = {key: url, key + "_NAME": name}
+    if method:
+        env[key + "_METHOD"] = method
+    if entry["alias"] == "default":
+        env["DATABASE_URL"] = url
+    return env
+
+
+def file_digest(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def django_outcomes(engine_env=None, extra=()):
+    import django_outcomes as outcomes_script
+    return outcomes_script.run(PROJECT, list(extra), python=PYTHON, env=example_env(engine_env))
+
+
+def django_ids(engine_env=None, extra=()):
+    import django_outcomes as outcomes_script
+    return [o["id"] for o in outcomes_script.run(PROJECT, list(extra), list_only=True, python=PYTHON,
+                                                 env=example_env(engine_env))]
+
+
+class DjangoHarness:
+    """Template + clones for one engine, and a way to run the whole suite over N workers."""
+
+    def __init__(self, engine_env=None):
+        self.engine_env = engine_env or {}
+        self.env = example_env(self.engine_env)
+        self.tmp = tempfile.mkdtemp(prefix="forkless-django-test-")
+        self.config = django_config(self.env)
+        self.entry = self.config["databases"][0]
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # SQLite ------------------------------------------------------------------------------
+    def build_sqlite_template(self):
+        self.template = os.path.join(self.tmp, "template.db")
+        env = dict(self.env, **db_env(self.entry, "sqlite://" + self.template, self.template, None))
+        run_tool(["django-setup", "-v", "0"], env)
+        return self.template
+
+    def sqlite_clone_env(self, slot, method):
+        if method == "memory":
+            return db_env(self.entry, "sqlite+memory://" + self.template, self.template, "memory")
+        clone = os.path.join(self.tmp, "clone-%d.db" % slot)
+        shutil.copyfile(self.template, clone)
+        return db_env(self.entry, "sqlite://" + clone, clone, "copy")
+
+    # running -----------------------------------------------------------------------------------
+    def start_worker(self, clone_env, slot=1, slots=1, args=()):
+        argv = self.config["worker"] + list(args)
+        env = dict(self.env, **clone_env)
+        return FakeCoordinator(argv, cwd=PROJECT, env=env, slot=slot, slots=slots, timeout=300)
+
+    def run_suite(self, clone_envs, order="reverse"):
+        """List with slot 1, deal groups round-robin in `order`; return (listing, results)."""
+        workers = [self.start_worker(env, slot, len(clone_envs)) for slot, env in enumerate(clone_envs, 1)]
+        try:
+            listing = workers[0].list()
+            batches = group_batches(listing)
+            if order == "reverse":
+                batches.reverse()
+            results = {}
+            for number, batch in enumerate(batches, 1):
+                worker = workers[number % len(workers)]
+                results.update(worker.run(batch, number))
+            for worker in workers:
+                worker.shutdown()
+            return listing, results
+        finally:
+            for worker in workers:
+                worker.close()
+
+    @staticmethod
+    def assert_same_outcomes(testcase, results, expected_outcomes):
+        expected = {o["id"]: o["status"] for o in expected_outcomes}
+        got = {test_id: r["status"] for test_id, r in results.items()}
+        differences = {k: (got.get(k), expected.get(k)) for k in set(got) | set(expected)
+                       if got.get(k) != expected.get(k)}
+        details = {k: results[k].get("message") for k in differences if k in results}
+        testcase.assertEqual(differences, {}, "(forkless, django) differ; messages: %s" % details)
+
+
+@unittest.skipUnless(have_django(), "Django is not installed for %s" % PYTHON)
+class SQLiteDjangoTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.harness = DjangoHarness()
+        cls.harness.build_sqlite_template()
+        cls.django = django_outcomes()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.harness.cleanup()
+
+    def test_config(self):
+        config = self.harness.config
+        self.assertEqual(config["settings_module"], "libsite.settings")
+        self.assertEqual(config["project_dir"], PROJECT)
+        entry = self.harness.entry
+        self.assertEqual(len(config["databases"]), 1)  # `replica` is a mirror
+        expected_path = os.path.join(PROJECT, ".forkless", "django-default.db")
+        self.assertEqual(entry, {"alias": "default", "env": "FORKLESS_DB_DEFAULT", "engine": "sqlite",
+                                 "url": "sqlite://" + expected_path, "name": expected_path,
+                                 "method": "memory", "aliases": ["default"], "mirrors": ["replica"]})
+        self.assertEqual(config["setup"], [PYTHON, "-m", "forkless", "django-setup",
+                                           "--settings", "libsite.settings"])
+        self.assertEqual(config["worker"][:4], [PYTHON, "-m", "forkless", "django"])
+        self.assertIn(os.path.join(PROJECT, "loans", "migrations", "*.py"), config["setup_inputs"])
+        self.assertIn(os.path.join(PROJECT, "libsite", "settings.py"), config["setup_inputs"])
+        self.assertTrue(any("contenttypes" in g for g in config["setup_inputs"]))
+
+    def test_config_for_simple_tests_needs_no_database(self):
+        config = django_config(self.harness.env, "catalog.tests.test_isbn")
+        self.assertEqual(config["databases"], [])
+        self.assertEqual(config["worker"][-1], "catalog.tests.test_isbn")
+
+    def test_template_has_the_migrations(self):
+        import sqlite3
+        connection = sqlite3.connect(self.harness.template)
+        try:
+            self.assertEqual(connection.execute("SELECT count(*) FROM loans_loanpolicy").fetchone()[0], 3)
+            self.assertEqual(connection.execute("PRAGMA journal_mode").fetchone()[0], "delete")
+        finally:
+            connection.close()
+
+    def test_listing_is_manage_py_tests(self):
+        with self.harness.start_worker(self.harness.sqlite_clone_env(1, "memory")) as worker:
+            listing = worker.list()
+            worker.shutdown()
+        self.assertEqual([t["id"] for t in listing], django_ids())
+        groups = {t["id"]: t["group"] for t in listing}
+        self.assertEqual(groups["loans.tests.test_policy.PolicyTests.test_three_tiers"],
+                         "loans.tests.test_policy.PolicyTests")
+        kinds = [t["id"].split(".")[-2] for t in listing]
+        # Django's order: TestCases first, plain unittest last.
+        self.assertLess(kinds.index("PolicyTests"), kinds.index("OnCommitTests"))
+        self.assertLess(kinds.index("OnCommitTests"), kinds.index("FineTests"))
+
+    def test_memory_two_workers_reverse_order_equals_django(self):
+        template_before = file_digest(self.harness.template)
+        envs = [self.harness.sqlite_clone_env(slot, "memory") for slot in (1, 2)]
+        listing, results = self.harness.run_suite(envs, order="reverse")
+        self.assertEqual(len(results), len(self.django))
+        self.harness.assert_same_outcomes(self, results, self.django)
+        self.assertEqual(file_digest(self.harness.template), template_before,
+                         "a memory worker wrote into the shared image")
+
+    def test_copy_one_worker_reverse_order_equals_django(self):
+        envs = [self.harness.sqlite_clone_env(1, "copy")]
+        listing, results = self.harness.run_suite(envs, order="reverse")
+        self.harness.assert_same_outcomes(self, results, self.django)
+
+    def test_testcase_after_transactiontestcase_sees_migration_data(self):
+        batches = [["loans.tests.test_transactions.OnCommitTests.test_notification_after_commit"],
+                   ["loans.tests.test_policy.PolicyTests.test_three_tiers"],
+                   ["loans.tests.test_transactions.SerializedRollbackTests.test_can_write_and_flush",
+                    "loans.tests.test_transactions.SerializedRollbackTests.test_policies_present"],
+                   ["loans.tests.test_policy.PolicyTests.test_staff_pay_no_fines"]]
+        for method in ("memory", "copy"):
+            with self.subTest(method=method):
+                with self.harness.start_worker(self.harness.sqlite_clone_env(3, method)) as worker:
+                    results = {}
+                    for number, batch in enumerate(batches, 1):
+                        results.update(worker.run(batch, number))
+                    worker.shutdown()
+                self.assertEqual({k: r["status"] for k, r in results.items()},
+                                 {k: "pass" for k in results}, results)
+
+    def test_labels_select_tests(self):
+        env = self.harness.sqlite_clone_env(1, "memory")
+        with self.harness.start_worker(env, args=["loans.tests.test_policy"]) as worker:
+            listing = worker.list()
+            worker.shutdown()
+        self.assertEqual([t["id"] for t in listing], django_ids(extra=["loans.tests.test_policy"]))
+
+    def test_without_a_clone_the_worker_refuses(self):
+        with self.harness.start_worker({}) as worker:
+            with self.assertRaises(WorkerProtocolError) as caught:
+                worker.list()
+        self.assertIn("FORKLESS_DB_DEFAULT", str(caught.exception))
+
+    def test_missing_image_is_an_error(self):
+        env = db_env(self.harness.entry, "sqlite+memory:///nonexistent/x.db", "/nonexistent/x.db", "memory")
+        with self.harness.start_worker(env) as worker:
+            with self.assertRaises(WorkerProtocolError) as caught:
+                worker.list()
+        self.assertIn("does not exist", str(caught.exception))
+
+    def test_failing_test_reports_traceback_and_output(self):
+        env = self.harness.sqlite_clone_env(4, "memory")
+        probe = os.path.join(HERE, "django_probe")
+        with self.harness.start_worker(env, args=["--pythonpath", probe, "probe_tests"]) as worker:
+            listing = worker.list()
+            results = worker.run([t["id"] for t in listing])
+            worker.shutdown()
+        by_name = {k.rsplit(".", 1)[-1]: r for k, r in results.items()}
+        self.assertEqual(by_name["test_fails"]["status"], "fail")
+        self.assertIn("probe_tests.py", by_name["test_fails"]["details"])
+        self.assertEqual(by_name["test_prints"]["output"], "printed by a Django test\n")
+        self.assertEqual(by_name["test_subtests"]["status"], "fail")
+        self.assertIn("(n=2)", by_name["test_subtests"]["details"])
+        self.assertEqual(by_name["test_database_is_the_clone"]["status"], "pass",
+                         by_name["test_database_is_the_clone"].get("details"))
+        self.assertEqual(by_name["test_setup_class_failed"]["status"], "error")
+        self.assertIn("setUpTestData exploded", by_name["test_setup_class_failed"]["message"])
+
+
+def server_settings(variable):
+    """Parse "host=... port=... user=... password=..." into FORKLESS_EXAMPLE_DB_* variables."""
+    spec = os.environ.get(variable)
+    if not spec:
+        return None
+    env = {}
+    for item in spec.split():
+        key, _, value = item.partition("=")
+        env["FORKLESS_EXAMPLE_DB_" + key.upper()] = value
+    return env
+
+
+class ServerHarness(DjangoHarness):
+    """Clones on a server: the template is built by django-setup, clones made here."""
+
+    def connect_maintenance(self):
+        raise NotImplementedError
+
+    def build_server_template(self):
+        entry = self.entry
+        env = dict(self.env, **db_env(entry, entry["url"], entry["name"], None))
+        run_tool(["django-setup", "-v", "0"], env)
+
+    def clone_env(self, slot):
+        clone = "%s_fl%d" % (self.entry["name"], slot)
+        self.make_clone(clone)
+        url = self.entry["url"].replace("/" + self.entry["name"], "/" + clone, 1)
+        return db_env(self.entry, url, clone, None)
+
+
+class PostgresHarness(ServerHarness):
+    def _connect(self):
+        import psycopg2
+        e = self.engine_env
+        connection = psycopg2.connect(dbname="postgres", host=e.get("FORKLESS_EXAMPLE_DB_HOST") or None,
+                                      port=e.get("FORKLESS_EXAMPLE_DB_PORT") or None,
+                                      user=e.get("FORKLESS_EXAMPLE_DB_USER") or None,
+                                      password=e.get("FORKLESS_EXAMPLE_DB_PASSWORD") or None)
+        connection.autocommit = True
+        return connection
+
+    def make_clone(self, clone):
+        connection = self._connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute('DROP DATABASE IF EXISTS "%s"' % clone)
+                cursor.execute('CREATE DATABASE "%s" TEMPLATE "%s"' % (clone, self.entry["name"]))
+        finally:
+            connection.close()
+        self.clones = getattr(self, "clones", []) + [clone]
+
+    def cleanup(self):
+        connection = self._connect()
+        try:
+            with connection.cursor() as cursor:
+                for clone in getattr(self, "clones", []) + [self.entry["name"]]:
+                    cursor.execute('DROP DATABASE IF EXISTS "%s"' % clone)
+        finally:
+            connection.close()
+        super().cleanup()
+
+
+class MySQLHarness(ServerHarness):
+    def _connect(self, database=None):
+        import MySQLdb
+        e = self.engine_env
+        kwargs = dict(user=e.get("FORKLESS_EXAMPLE_DB_USER") or "root",
+                      passwd=e.get("FORKLESS_EXAMPLE_DB_PASSWORD") or "", charset="utf8mb4")
+        host = e.get("FORKLESS_EXAMPLE_DB_HOST") or "localhost"
+        if host.startswith("/"):
+            kwargs["unix_socket"] = host
+        else:
+            kwargs["host"] = host
+            kwargs["port"] = int(e.get("FORKLESS_EXAMPLE_DB_PORT") or 3306)
+        if database:
+            kwargs["db"] = database
+        return MySQLdb.connect(**kwargs)
+
+    def make_clone(self, clone):
+        template = self.entry["name"]
+        connection = self._connect()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("DROP DATABASE IF EXISTS `%s`" % clone)
+            cursor.execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % clone)
+            cursor.execute("SET foreign_key_checks = 0")
+            cursor.execute("SHOW FULL TABLES FROM `%s` WHERE Table_type = 'BASE TABLE'" % template)
+            for (table, _) in cursor.fetchall():
+                cursor.execute("SHOW CREATE TABLE `%s`.`%s`" % (template, table))
+                ddl = cursor.fetchone()[1]
+                cursor.execute("USE `%s`" % clone)
+                cursor.execute(ddl)
+                cursor.execute("INSERT INTO `%s`.`%s` SELECT * FROM `%s`.`%s`" % (clone, table, template, table))
+            connection.commit()
+        finally:
+            connection.close()
+        self.clones = getattr(self, "clones", []) + [clone]
+
+    def cleanup(self):
+        connection = self._connect()
+        try:
+            cursor = connection.cursor()
+            for clone in getattr(self, "clones", []) + [self.entry["name"]]:
+                cursor.execute("DROP DATABASE IF EXISTS `%s`" % clone)
+        finally:
+            connection.close()
+        super().cleanup()
+
+
+class ServerTestsMixin:
+    engine = None
+    variable = None
+    harness_class = None
+
+    @classmethod
+    def setUpClass(cls):
+        settings = server_settings(cls.variable)
+        if settings is None or not have_django():
+            raise unittest.SkipTest("set %s to test against a server" % cls.variable)
+        engine_env = dict(settings, FORKLESS_EXAMPLE_DB=cls.engine,
+                          FORKLESS_EXAMPLE_DB_NAME="forkless_pytest_%d" % os.getpid())
+        cls.harness = cls.harness_class(engine_env)
+        cls.harness.build_server_template()
+        cls.django = django_outcomes(engine_env)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.harness.cleanup()
+
+    def test_config_url(self):
+        entry = self.harness.entry
+        self.assertEqual(entry["engine"], self.engine)
+        self.assertTrue(entry["url"].startswith(self.engine + "://"))
+        self.assertEqual(entry["name"], "test_forkless_pytest_%d" % os.getpid())
+        self.assertIsNone(entry["method"])
+
+    def test_two_workers_reverse_order_equals_django(self):
+        envs = [self.harness.clone_env(slot) for slot in (1, 2)]
+        listing, results = self.harness.run_suite(envs, order="reverse")
+        self.assertEqual(len(results), len(self.django))
+        self.harness.assert_same_outcomes(self, results, self.django)
+
+
+class PostgresDjangoTests(ServerTestsMixin, unittest.TestCase):
+    engine = "postgresql"
+    variable = "FORKLESS_TEST_PG"
+    harness_class = PostgresHarness
+
+
+class MySQLDjangoTests(ServerTestsMixin, unittest.TestCase):
+    engine = "mysql"
+    variable = "FORKLESS_TEST_MYSQL"
+    harness_class = MySQLHarness
+
+
+if __name__ == "__main__":
+    unittest.main()
