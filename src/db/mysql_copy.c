@@ -1,0 +1,750 @@
+/*
+ * mysql_copy.c — the two clone methods of the MySQL/MariaDB engine.
+ *
+ * copy (the default) works on the server alone; no row passes through the client:
+ *   1. CREATE DATABASE with the template's character set and collation;
+ *   2. sequences (MariaDB), from SHOW CREATE SEQUENCE, with their next value;
+ *   3. every table from its own SHOW CREATE TABLE, run in the clone (foreign keys,
+ *      CHECK constraints, generated columns, partitions and the AUTO_INCREMENT counter
+ *      survive, which CREATE TABLE ... LIKE would lose), with FOREIGN_KEY_CHECKS=0 so
+ *      the order and cycles do not matter;
+ *   4. the rows by INSERT INTO clone.t (cols) SELECT cols FROM template.t, generated
+ *      columns left out, UNIQUE_CHECKS=0 and NO_AUTO_VALUE_ON_ZERO;
+ *   5. routines, then views (retried until their dependencies exist), then triggers (after
+ *      the rows, so they do not fire on the copy), then events — each from its SHOW
+ *      CREATE, under its own sql_mode, client character set and time zone, with
+ *      backquoted references to the template schema rewritten to the clone.
+ * A table whose engine keeps its rows elsewhere (FEDERATED, CONNECT, SPIDER, MERGE ...),
+ * a system-versioned table (its history cannot be inserted) or an object kind we do not
+ * know fails the clone naming it.
+ *
+ * dump runs mysqldump --routines --events --triggers into a temporary file and the mysql
+ * client on it (what Django's MySQL backend pipes), checking both exit codes and quoting
+ * their error output.  The password reaches them in MYSQL_PWD, never on a command line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/mysql_int.h"
+#include "platform/fs.h"
+#include "platform/platform.h"
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static int nomem(fl_error *err) { return fl_error_set(err, FL_ERR_NOMEM, "out of memory"); }
+
+/* text with every backquoted `from`. (not itself preceded by '.') turned into `to`. */
+static char *swap_schema(const char *text, const char *from, const char *to)
+{
+    my_buf pat = {0}, rep = {0}, out = {0};
+    my_buf_ident(&pat, from);
+    my_buf_puts(&pat, ".");
+    my_buf_ident(&rep, to);
+    my_buf_puts(&rep, ".");
+    const char *p = text;
+    while (!pat.failed && !rep.failed) {
+        const char *hit = strstr(p, pat.s);
+        while (hit && hit > text && hit[-1] == '.')
+            hit = strstr(hit + 1, pat.s);
+        if (!hit) {
+            my_buf_puts(&out, p);
+            break;
+        }
+        my_buf_add(&out, p, (size_t)(hit - p));
+        my_buf_add(&out, rep.s, rep.len);
+        p = hit + pat.len;
+    }
+    int failed = pat.failed || rep.failed || out.failed;
+    my_buf_free(&pat);
+    my_buf_free(&rep);
+    if (failed) {
+        my_buf_free(&out);
+        return NULL;
+    }
+    return out.s ? out.s : strdup("");
+}
+
+/* "SELECT cols FROM information_schema.X WHERE <schema_col> = 'src' <tail>" */
+static MYSQL_RES *list_objects(MYSQL *m, const char *select, const char *schema_col,
+                               const char *src, const char *tail, const char *what,
+                               fl_error *err)
+{
+    my_buf b = {0};
+    my_buf_printf(&b, "%s WHERE %s = ", select, schema_col);
+    my_buf_literal(&b, m, src);
+    my_buf_printf(&b, " %s", tail);
+    if (b.failed) {
+        nomem(err);
+        return NULL;
+    }
+    MYSQL_RES *res = my_query(m, b.s, what, err);
+    my_buf_free(&b);
+    return res;
+}
+
+/* SHOW CREATE <kind> `src`.`name`: the result (one row) or NULL with err. */
+static MYSQL_RES *show_create(MYSQL *m, const char *kind, const char *src, const char *name,
+                              MYSQL_ROW *row, fl_error *err)
+{
+    my_buf b = {0};
+    my_buf_printf(&b, "SHOW CREATE %s ", kind);
+    my_buf_ident(&b, src);
+    my_buf_puts(&b, ".");
+    my_buf_ident(&b, name);
+    char what[200];
+    snprintf(what, sizeof what, "cannot read the definition of %s `%s`", kind, name);
+    for (char *p = what + 31; *p && *p != ' '; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    MYSQL_RES *res = b.failed ? (nomem(err), NULL) : my_query(m, b.s, what, err);
+    my_buf_free(&b);
+    if (res && !(*row = mysql_fetch_row(res))) {
+        fl_error_set(err, FL_ERR_DB, "%s: no definition returned", what);
+        mysql_free_result(res);
+        return NULL;
+    }
+    return res;
+}
+
+static int is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* Runs a CREATE statement of a stored object under the session settings it was created
+ * with (sql_mode, client character set, collation, time zone), rewritten to dst. */
+static int create_object(MYSQL *m, const char *kind, const char *name, const char *ddl,
+                         const char *sql_mode, const char *cs_client, const char *collation,
+                         const char *time_zone, const char *src, const char *dst, fl_error *err)
+{
+    char what[200];
+    snprintf(what, sizeof what, "cannot create %s `%s` in the clone", kind, name);
+    if (!ddl)
+        return fl_error_set(err, FL_ERR_DB,
+                            "cannot read the definition of %s `%s` (the user needs to own it or "
+                            "have the privileges SHOW VIEW / SELECT on mysql.proc / TRIGGER / "
+                            "EVENT on the template)",
+                            kind, name);
+    my_buf set = {0};
+    my_buf_puts(&set, "SET SESSION sql_mode = ");
+    my_buf_literal(&set, m, sql_mode ? sql_mode : "");
+    int plain = is_ascii(ddl);
+    if (cs_client && (plain || strncasecmp(cs_client, "utf8", 4) == 0)) {
+        my_buf_puts(&set, ", character_set_client = ");
+        my_buf_literal(&set, m, cs_client);
+    }
+    if (collation && (plain || strncasecmp(collation, "utf8", 4) == 0)) {
+        my_buf_puts(&set, ", collation_connection = ");
+        my_buf_literal(&set, m, collation);
+    }
+    if (time_zone) {
+        my_buf_puts(&set, ", time_zone = ");
+        my_buf_literal(&set, m, time_zone);
+    }
+    char *rewritten = swap_schema(ddl, src, dst);
+    int rc = set.failed || !rewritten ? nomem(err)
+                                      : my_exec(m, set.s, "cannot set the session of the copy", err);
+    if (rc == FL_OK)
+        rc = my_exec(m, rewritten, what, err);
+    my_buf_free(&set);
+    free(rewritten);
+    return rc;
+}
+
+/* Back to the copy's own session settings. */
+static int copy_session(MYSQL *m, const char *charset, fl_error *err)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SET NAMES %s, SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', "
+             "foreign_key_checks = 0, unique_checks = 0, time_zone = '+00:00'",
+             charset);
+    return my_exec(m, sql, "cannot set the session of the copy", err);
+}
+
+/* ---- database ------------------------------------------------------------------------------- */
+
+int my_create_like(MYSQL *m, const char *src, const char *dst, fl_error *err)
+{
+    MYSQL_RES *res = list_objects(
+        m, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA",
+        "SCHEMA_NAME", src, "", "reading the template's character set", err);
+    if (!res)
+        return FL_ERR_DB;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (!row) {
+        mysql_free_result(res);
+        return fl_error_set(err, FL_ERR_DB, "template database '%s' does not exist", src);
+    }
+    my_buf b = {0};
+    my_buf_puts(&b, "CREATE DATABASE ");
+    my_buf_ident(&b, dst);
+    if (row[0])
+        my_buf_printf(&b, " CHARACTER SET %s", row[0]);
+    if (row[1])
+        my_buf_printf(&b, " COLLATE %s", row[1]);
+    mysql_free_result(res);
+    char what[160];
+    snprintf(what, sizeof what, "cannot create database '%s'", dst);
+    int rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
+    my_buf_free(&b);
+    return rc;
+}
+
+/* ---- tables ----------------------------------------------------------------------------------- */
+
+typedef struct table_info {
+    char *name;
+    char *engine;
+    int is_sequence;
+    my_buf columns; /* the non-generated columns, quoted, comma-separated */
+} table_info;
+
+typedef struct table_list {
+    table_info *v;
+    size_t n;
+} table_list;
+
+static void free_tables(table_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].name);
+        free(l->v[i].engine);
+        my_buf_free(&l->v[i].columns);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int engine_copyable(const char *engine)
+{
+    static const char *const ok[] = {"InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE",
+                                     "CSV", "BLACKHOLE", "ROCKSDB", "TokuDB", NULL};
+    for (size_t i = 0; engine && ok[i]; i++)
+        if (strcasecmp(engine, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int list_tables(MYSQL *m, const char *src, table_list *out, fl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    MYSQL_RES *res = list_objects(
+        m, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES", "TABLE_SCHEMA",
+        src, "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME", "listing the template's tables", err);
+    if (!res)
+        return FL_ERR_DB;
+    size_t n = mysql_num_rows(res);
+    out->v = calloc(n ? n : 1, sizeof *out->v);
+    if (!out->v) {
+        mysql_free_result(res);
+        return nomem(err);
+    }
+    int rc = FL_OK;
+    MYSQL_ROW row;
+    while (rc == FL_OK && (row = mysql_fetch_row(res))) {
+        const char *name = row[0], *type = row[1] ? row[1] : "", *engine = row[2];
+        int sequence = strcmp(type, "SEQUENCE") == 0;
+        if (strcmp(type, "SYSTEM VERSIONED") == 0)
+            rc = fl_error_set(err, FL_ERR_UNSUPPORTED,
+                              "table `%s` is system-versioned; forkless cannot copy its history",
+                              name);
+        else if (!sequence && strcmp(type, "BASE TABLE") != 0)
+            rc = fl_error_set(err, FL_ERR_UNSUPPORTED,
+                              "`%s` is a %s, which forkless cannot copy", name, type);
+        else if (!sequence && !engine_copyable(engine))
+            rc = fl_error_set(err, FL_ERR_UNSUPPORTED,
+                              "table `%s` uses the %s engine, which forkless cannot copy (its "
+                              "rows are not stored in the template)",
+                              name, engine ? engine : "(unknown)");
+        if (rc != FL_OK)
+            break;
+        table_info *t = &out->v[out->n++];
+        t->name = strdup(name);
+        t->engine = strdup(engine ? engine : "");
+        t->is_sequence = sequence;
+        if (!t->name || !t->engine)
+            rc = nomem(err);
+    }
+    mysql_free_result(res);
+    if (rc == FL_OK) /* errors are FL_ERR_DB to our callers: nothing half-made, exit 3 */
+        return FL_OK;
+    if (err && err->code == FL_ERR_UNSUPPORTED)
+        err->code = FL_ERR_DB;
+    free_tables(out);
+    return FL_ERR_DB;
+}
+
+static table_info *find_table(table_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].name, name) == 0)
+            return &l->v[i];
+    return NULL;
+}
+
+static int list_columns(MYSQL *m, const char *src, table_list *tables, fl_error *err)
+{
+    MYSQL_RES *res = list_objects(
+        m, "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS", "TABLE_SCHEMA", src,
+        "AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        "listing the template's columns", err);
+    if (!res)
+        return FL_ERR_DB;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res))) {
+        table_info *t = find_table(tables, row[0]);
+        if (!t || t->is_sequence)
+            continue;
+        if (t->columns.len)
+            my_buf_puts(&t->columns, ", ");
+        my_buf_ident(&t->columns, row[1]);
+    }
+    mysql_free_result(res);
+    for (size_t i = 0; i < tables->n; i++)
+        if (tables->v[i].columns.failed)
+            return nomem(err);
+    return FL_OK;
+}
+
+static int create_sequence(MYSQL *m, const char *src, const char *dst, const char *name,
+                           fl_error *err)
+{
+    MYSQL_ROW row;
+    MYSQL_RES *res = show_create(m, "SEQUENCE", src, name, &row, err);
+    if (!res)
+        return FL_ERR_DB;
+    char what[200];
+    snprintf(what, sizeof what, "cannot create sequence `%s` in the clone", name);
+    int rc = my_exec(m, row[1], what, err);
+    mysql_free_result(res);
+    my_buf b = {0};
+    my_buf_puts(&b, "SELECT next_not_cached_value FROM ");
+    my_buf_ident(&b, src);
+    my_buf_puts(&b, ".");
+    my_buf_ident(&b, name);
+    char *next = NULL;
+    int found = 0;
+    if (rc == FL_OK)
+        rc = b.failed ? nomem(err) : my_query_value(m, b.s, &next, &found, what, err);
+    my_buf_free(&b);
+    if (rc == FL_OK && found) {
+        my_buf_puts(&b, "DO SETVAL(");
+        my_buf_ident(&b, dst);
+        my_buf_puts(&b, ".");
+        my_buf_ident(&b, name);
+        my_buf_printf(&b, ", %s, 0)", next);
+        rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
+        my_buf_free(&b);
+    }
+    free(next);
+    return rc;
+}
+
+static int create_table(MYSQL *m, const char *src, const char *dst, const char *name,
+                        fl_error *err)
+{
+    MYSQL_ROW row;
+    MYSQL_RES *res = show_create(m, "TABLE", src, name, &row, err);
+    if (!res)
+        return FL_ERR_DB;
+    char what[200];
+    snprintf(what, sizeof what, "cannot create table `%s` in the clone", name);
+    char *ddl = row[1] ? swap_schema(row[1], src, dst) : NULL;
+    int rc = ddl ? my_exec(m, ddl, what, err) : nomem(err);
+    free(ddl);
+    mysql_free_result(res);
+    return rc;
+}
+
+static int copy_rows(MYSQL *m, const char *src, const char *dst, const table_info *t,
+                     fl_error *err)
+{
+    if (!t->columns.len || strcasecmp(t->engine, "BLACKHOLE") == 0)
+        return FL_OK;
+    my_buf b = {0};
+    my_buf_puts(&b, "INSERT INTO ");
+    my_buf_ident(&b, dst);
+    my_buf_puts(&b, ".");
+    my_buf_ident(&b, t->name);
+    my_buf_printf(&b, " (%s) SELECT %s FROM ", t->columns.s, t->columns.s);
+    my_buf_ident(&b, src);
+    my_buf_puts(&b, ".");
+    my_buf_ident(&b, t->name);
+    char what[200];
+    snprintf(what, sizeof what, "cannot copy the rows of table `%s`", t->name);
+    int rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
+    my_buf_free(&b);
+    return rc;
+}
+
+static int copy_tables(MYSQL *m, const char *src, const char *dst, fl_error *err)
+{
+    table_list tables;
+    int rc = list_tables(m, src, &tables, err);
+    if (rc != FL_OK)
+        return rc;
+    rc = list_columns(m, src, &tables, err);
+    for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
+        if (tables.v[i].is_sequence)
+            rc = create_sequence(m, src, dst, tables.v[i].name, err);
+    for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
+        if (!tables.v[i].is_sequence)
+            rc = create_table(m, src, dst, tables.v[i].name, err);
+    for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
+        if (!tables.v[i].is_sequence)
+            rc = copy_rows(m, src, dst, &tables.v[i], err);
+    free_tables(&tables);
+    return rc;
+}
+
+/* ---- routines, views, triggers, events ----------------------------------------------------------- */
+
+static int copy_routines(MYSQL *m, const char *src, const char *dst, const char *charset,
+                         fl_error *err)
+{
+    MYSQL_RES *list = list_objects(m, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES",
+                                   "ROUTINE_SCHEMA", src, "ORDER BY ROUTINE_TYPE, ROUTINE_NAME",
+                                   "listing the template's routines", err);
+    if (!list)
+        return FL_ERR_DB;
+    int rc = FL_OK;
+    MYSQL_ROW r;
+    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+        const char *kind = r[1] ? r[1] : "";
+        if (strcmp(kind, "PROCEDURE") != 0 && strcmp(kind, "FUNCTION") != 0) {
+            rc = fl_error_set(err, FL_ERR_DB, "`%s` is a %s, which forkless cannot copy", r[0],
+                              kind);
+            break;
+        }
+        MYSQL_ROW row;
+        MYSQL_RES *res = show_create(m, kind, src, r[0], &row, err);
+        if (!res) {
+            rc = FL_ERR_DB;
+            break;
+        }
+        rc = create_object(m, strcmp(kind, "PROCEDURE") == 0 ? "procedure" : "function", r[0],
+                           row[2], row[1], row[3], row[4], NULL, src, dst, err);
+        mysql_free_result(res);
+        if (rc == FL_OK)
+            rc = copy_session(m, charset, err);
+    }
+    mysql_free_result(list);
+    return rc;
+}
+
+/* Views in dependency order: each round creates those whose dependencies exist. */
+static int copy_views(MYSQL *m, const char *src, const char *dst, const char *charset,
+                      fl_error *err)
+{
+    MYSQL_RES *list = list_objects(m, "SELECT TABLE_NAME FROM information_schema.VIEWS",
+                                   "TABLE_SCHEMA", src, "ORDER BY TABLE_NAME",
+                                   "listing the template's views", err);
+    if (!list)
+        return FL_ERR_DB;
+    size_t n = mysql_num_rows(list), left = n;
+    char **names = calloc(n ? n : 1, sizeof *names);
+    int rc = names ? FL_OK : nomem(err);
+    MYSQL_ROW r;
+    for (size_t i = 0; rc == FL_OK && i < n && (r = mysql_fetch_row(list)); i++)
+        if (!(names[i] = strdup(r[0])))
+            rc = nomem(err);
+    mysql_free_result(list);
+    while (rc == FL_OK && left > 0) {
+        size_t made = 0;
+        fl_error last;
+        fl_error_clear(&last);
+        for (size_t i = 0; rc == FL_OK && i < n; i++) {
+            if (!names[i])
+                continue;
+            MYSQL_ROW row;
+            MYSQL_RES *res = show_create(m, "VIEW", src, names[i], &row, err);
+            if (!res) {
+                rc = FL_ERR_DB;
+                break;
+            }
+            int one = create_object(m, "view", names[i], row[1], NULL, row[2], row[3], NULL, src,
+                                    dst, &last);
+            unsigned code = mysql_errno(m);
+            mysql_free_result(res);
+            rc = copy_session(m, charset, err);
+            if (one == FL_OK) {
+                free(names[i]);
+                names[i] = NULL;
+                made++;
+                left--;
+            } else if (code != 1146 && code != 1356 && code != 1305) {
+                /* not "doesn't exist yet": a real failure */
+                if (err)
+                    *err = last;
+                rc = one;
+            }
+        }
+        if (rc == FL_OK && made == 0 && left > 0) {
+            if (err)
+                *err = last;
+            rc = FL_ERR_DB;
+        }
+    }
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char *charset,
+                         fl_error *err)
+{
+    MYSQL_RES *list = list_objects(
+        m, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS", "TRIGGER_SCHEMA", src,
+        "ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER",
+        "listing the template's triggers", err);
+    if (!list)
+        return FL_ERR_DB;
+    int rc = FL_OK;
+    MYSQL_ROW r;
+    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+        MYSQL_ROW row;
+        MYSQL_RES *res = show_create(m, "TRIGGER", src, r[0], &row, err);
+        if (!res) {
+            rc = FL_ERR_DB;
+            break;
+        }
+        rc = create_object(m, "trigger", r[0], row[2], row[1], row[3], row[4], NULL, src, dst, err);
+        mysql_free_result(res);
+        if (rc == FL_OK)
+            rc = copy_session(m, charset, err);
+    }
+    mysql_free_result(list);
+    return rc;
+}
+
+static int copy_events(MYSQL *m, const char *src, const char *dst, const char *charset,
+                       fl_error *err)
+{
+    MYSQL_RES *list = list_objects(m, "SELECT EVENT_NAME FROM information_schema.EVENTS",
+                                   "EVENT_SCHEMA", src, "ORDER BY EVENT_NAME",
+                                   "listing the template's events", err);
+    if (!list)
+        return FL_ERR_DB;
+    int rc = FL_OK;
+    MYSQL_ROW r;
+    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+        MYSQL_ROW row;
+        MYSQL_RES *res = show_create(m, "EVENT", src, r[0], &row, err);
+        if (!res) {
+            rc = FL_ERR_DB;
+            break;
+        }
+        rc = create_object(m, "event", r[0], row[3], row[1], row[4], row[5], row[2], src, dst, err);
+        mysql_free_result(res);
+        if (rc == FL_OK)
+            rc = copy_session(m, charset, err);
+    }
+    mysql_free_result(list);
+    return rc;
+}
+
+int my_copy_schema(MYSQL *m, const char *src, const char *dst, fl_error *err)
+{
+    char charset[64];
+    snprintf(charset, sizeof charset, "%s", mysql_character_set_name(m));
+    int rc = my_create_like(m, src, dst, err);
+    if (rc == FL_OK)
+        rc = copy_session(m, charset, err);
+    if (rc == FL_OK && mysql_select_db(m, dst) != 0)
+        rc = fl_error_set(err, FL_ERR_DB, "cannot use database '%s': %s", dst, mysql_error(m));
+    if (rc == FL_OK)
+        rc = copy_tables(m, src, dst, err);
+    if (rc == FL_OK)
+        rc = copy_routines(m, src, dst, charset, err);
+    if (rc == FL_OK)
+        rc = copy_views(m, src, dst, charset, err);
+    if (rc == FL_OK)
+        rc = copy_triggers(m, src, dst, charset, err);
+    if (rc == FL_OK)
+        rc = copy_events(m, src, dst, charset, err);
+    return rc;
+}
+
+/* ---- dump ---------------------------------------------------------------------------------------- */
+
+typedef struct argv_list {
+    char *v[40];
+    size_t n;
+    int failed;
+} argv_list;
+
+static void arg_add(argv_list *a, char *s)
+{
+    if (!s || a->n + 1 >= sizeof a->v / sizeof a->v[0]) {
+        free(s);
+        a->failed = 1;
+        return;
+    }
+    a->v[a->n++] = s;
+    a->v[a->n] = NULL;
+}
+
+static void arg_free(argv_list *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    a->n = 0;
+}
+
+/* The connection options a mysql client program gets for the server of u. */
+static void client_args(argv_list *a, const char *program, const my_url *u)
+{
+    arg_add(a, strdup(program));
+    arg_add(a, u->default_file ? fl_db_strdupf("--defaults-file=%s", u->default_file)
+                               : strdup("--no-defaults"));
+    if (u->host)
+        arg_add(a, fl_db_strdupf("--host=%s", u->host));
+    if (u->port)
+        arg_add(a, fl_db_strdupf("--port=%u", u->port));
+    if (u->user)
+        arg_add(a, fl_db_strdupf("--user=%s", u->user));
+    if (u->socket)
+        arg_add(a, fl_db_strdupf("--socket=%s", u->socket));
+    if (u->host && !u->socket && strcmp(u->host, "localhost") != 0)
+        arg_add(a, strdup("--protocol=TCP"));
+    arg_add(a, fl_db_strdupf("--default-character-set=%s", u->charset ? u->charset : "utf8mb4"));
+    if (u->ssl)
+        arg_add(a, strdup("--ssl"));
+    if (u->ssl_ca)
+        arg_add(a, fl_db_strdupf("--ssl-ca=%s", u->ssl_ca));
+    if (u->ssl_capath)
+        arg_add(a, fl_db_strdupf("--ssl-capath=%s", u->ssl_capath));
+    if (u->ssl_cert)
+        arg_add(a, fl_db_strdupf("--ssl-cert=%s", u->ssl_cert));
+    if (u->ssl_key)
+        arg_add(a, fl_db_strdupf("--ssl-key=%s", u->ssl_key));
+    if (u->ssl_cipher)
+        arg_add(a, fl_db_strdupf("--ssl-cipher=%s", u->ssl_cipher));
+    if (u->ssl_verify)
+        arg_add(a, strdup("--ssl-verify-server-cert"));
+}
+
+/* The caller's environment plus MYSQL_PWD (NULL-terminated, malloc'd). */
+static char **client_env(const my_url *u)
+{
+    size_t n = 0;
+    char **env = fl_environ();
+    while (env[n])
+        n++;
+    char **out = calloc(n + 2, sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(env[i], "MYSQL_PWD=", 10) != 0 && !(out[k++] = strdup(env[i])))
+            goto fail;
+    if (u->password && !(out[k++] = fl_db_strdupf("MYSQL_PWD=%s", u->password)))
+        goto fail;
+    return out;
+fail:
+    fl_strv_free(out);
+    return NULL;
+}
+
+/* Runs argv with its output captured; fails naming what when it does not exit 0. */
+static int run_client(char *const *argv, char **env, const char *what, fl_error *err)
+{
+    fl_spawn_opts o = {.argv = argv, .envp = env, .capture_output = 1, .stdin_null = 1};
+    fl_proc *p;
+    int rc = fl_spawn(&o, &p, err);
+    if (rc != FL_OK)
+        return fl_error_prefix(err, "%s", what);
+    my_buf out = {0};
+    fl_stream *s = fl_proc_output(p);
+    for (;;) {
+        char buf[4096];
+        long n = fl_stream_read(s, buf, sizeof buf);
+        if (n > 0) {
+            if (out.len < 4000)
+                my_buf_add(&out, buf, (size_t)n);
+            continue;
+        }
+        if (n == 0 || n == FL_STREAM_ERROR)
+            break;
+        fl_wait_item item = {s, 0, 0};
+        fl_wait(&item, 1, 1000);
+    }
+    fl_exit ex;
+    rc = fl_proc_wait(p, &ex);
+    fl_proc_free(p);
+    if (rc == FL_OK && !(ex.exited && ex.code == 0)) {
+        while (out.len && (out.s[out.len - 1] == '\n' || out.s[out.len - 1] == '\r'))
+            out.s[--out.len] = 0;
+        rc = fl_error_set(err, FL_ERR_DB, "%s failed (%s)%s%s", what, ex.desc,
+                          out.len ? ": " : "", out.len ? out.s : "");
+    } else if (rc != FL_OK) {
+        rc = fl_error_set(err, FL_ERR_DB, "%s: cannot wait for it", what);
+    }
+    my_buf_free(&out);
+    return rc;
+}
+
+/* A fresh path for the dump file, not existing yet (malloc'd). */
+static char *temp_dump_path(fl_error *err)
+{
+    const char *base = getenv("TMPDIR");
+    for (int attempt = 0; attempt < 10; attempt++) {
+        unsigned char r[8];
+        fl_random_bytes(r, sizeof r);
+        char *path = fl_db_strdupf("%s/forkless-mysqldump-%02x%02x%02x%02x%02x%02x%02x%02x.sql",
+                                   base && *base ? base : "/tmp", r[0], r[1], r[2], r[3], r[4],
+                                   r[5], r[6], r[7]);
+        if (!path || !fl_file_exists(path))
+            return path ? path : (nomem(err), NULL);
+        free(path);
+    }
+    fl_error_set(err, FL_ERR_IO, "cannot find a free temporary file name under '%s'",
+                 base && *base ? base : "/tmp");
+    return NULL;
+}
+
+int my_dump_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
+                   const char *dst, fl_error *err)
+{
+    int rc = my_create_like(m, src, dst, err);
+    if (rc != FL_OK)
+        return rc;
+    char *file = temp_dump_path(err);
+    if (!file)
+        return err ? err->code : FL_ERR_IO;
+    char **env = client_env(u);
+    argv_list dump = {0}, load = {0};
+    client_args(&dump, "mysqldump", u);
+    arg_add(&dump, strdup("--routines"));
+    arg_add(&dump, strdup("--events"));
+    arg_add(&dump, strdup("--triggers"));
+    arg_add(&dump, strdup("--single-transaction"));
+    arg_add(&dump, fl_db_strdupf("--result-file=%s", file));
+    arg_add(&dump, strdup(src));
+    client_args(&load, "mysql", u);
+    arg_add(&load, strdup("--batch"));
+    arg_add(&load, strdup(dst));
+    arg_add(&load, fl_db_strdupf("--execute=SOURCE %s", file));
+    if (!env || dump.failed || load.failed)
+        rc = nomem(err);
+    char what[300];
+    snprintf(what, sizeof what, "mysqldump of '%s' on '%s'", src, shown);
+    if (rc == FL_OK)
+        rc = run_client(dump.v, env, what, err);
+    snprintf(what, sizeof what, "mysql loading the dump into '%s' on '%s'", dst, shown);
+    if (rc == FL_OK)
+        rc = run_client(load.v, env, what, err);
+    fl_fs_remove(file, NULL);
+    arg_free(&dump);
+    arg_free(&load);
+    fl_strv_free(env);
+    free(file);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/*
+ * mysql_int.h — what the pieces of the MySQL/MariaDB engine share: the parsed URL
+ * (connection parameters and options), connecting with MariaDB Connector/C, running
+ * statements and queries with errors in our convention, identifier and string quoting,
+ * and the two clone methods of mysql_copy.c (server-side "copy" and "dump" through
+ * mysqldump and the mysql client).  mysql.c holds the engine's lifecycle (engine.h).
+ */
+#ifndef FL_DB_MYSQL_INT_H
+#define FL_DB_MYSQL_INT_H
+
+#include <mysql.h>
+#include <stddef.h>
+
+#include "db/engine.h"
+
+/* A parsed mysql:// or mariadb:// URL. */
+typedef struct my_url {
+    char *scheme;      /* "mysql" or "mariadb", lower case */
+    char *authority;   /* "user:pw@host:port" exactly as written (for clone URLs) */
+    char *query;       /* the query string without '?', exactly as written, or "" */
+    char *user, *password, *host, *database; /* decoded; NULL when absent */
+    unsigned port;     /* 0: the default */
+    char *socket;      /* ?socket= / ?unix_socket= */
+    char *charset;     /* ?charset=, default utf8mb4 */
+    char *default_file, *default_group; /* ?read_default_file= / ?read_default_group= */
+    int ssl;           /* ?ssl=true: TLS required */
+    int ssl_verify;    /* ?ssl_verify_server_cert=true */
+    char *ssl_ca, *ssl_capath, *ssl_cert, *ssl_key, *ssl_cipher;
+    unsigned connect_timeout; /* seconds, default 10 */
+} my_url;
+
+/* A growing string for statements. */
+typedef struct my_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} my_buf;
+
+void my_buf_add(my_buf *b, const char *s, size_t n);
+void my_buf_puts(my_buf *b, const char *s);
+void my_buf_printf(my_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Appends `name` with backquotes doubled. */
+void my_buf_ident(my_buf *b, const char *name);
+/* Appends 'text' escaped for the connection's character set. */
+void my_buf_literal(my_buf *b, MYSQL *m, const char *text);
+void my_buf_free(my_buf *b);
+
+/* Opens a connection to the server of u, no default database.  shown names the server in
+ * errors (a redacted URL). */
+int my_connect(const my_url *u, const char *shown, MYSQL **out, fl_error *err);
+/* Runs a statement (results discarded); FL_ERR_DB quoting the server's message, prefixed
+ * with what. */
+int my_exec(MYSQL *m, const char *sql, const char *what, fl_error *err);
+/* Runs a query and returns its whole result (NULL with err on failure; an empty result is
+ * not NULL). */
+MYSQL_RES *my_query(MYSQL *m, const char *sql, const char *what, fl_error *err);
+/* The first column of the first row as a malloc'd string; *found is 0 when there was no
+ * row (or the value is NULL). */
+int my_query_value(MYSQL *m, const char *sql, char **value, int *found, const char *what,
+                   fl_error *err);
+
+/* The clone methods (mysql_copy.c).  Both create database dst (which must not exist) as a
+ * copy of src on the server of u; on failure they leave dst for the caller to drop. */
+int my_copy_schema(MYSQL *m, const char *src, const char *dst, fl_error *err);
+int my_dump_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
+                   const char *dst, fl_error *err);
+/* CREATE DATABASE dst with src's character set and collation. */
+int my_create_like(MYSQL *m, const char *src, const char *dst, fl_error *err);
+
+#endif
