@@ -35,8 +35,7 @@ class ListingTests(unittest.TestCase):
         self.assertIsInstance(self.hello["pid"], int)
 
     def test_ids_and_order_are_unittest_discovery(self):
-        os.chdir(HERE)
-        suite = unittest.TestLoader().discover("sample_suite")
+        suite = unittest.TestLoader().discover(SAMPLE)
         expected = []
 
         def flatten(s):

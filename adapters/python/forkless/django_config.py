@@ -12,6 +12,7 @@ stdout (and nothing else: anything the project prints goes to stderr) describing
                     "aliases": ["default"], "mirrors": ["replica"]}, ...],
      "setup": ["/usr/bin/python3", "-m", "forkless", "django-setup", "--settings", "libsite.settings"],
      "worker": ["/usr/bin/python3", "-m", "forkless", "django", "--settings", "libsite.settings"],
+     (the coordinator appends the labels and options it gave django-config)
      "setup_inputs": ["/abs/project/catalog/migrations/*.py", ..., "/abs/project/libsite/settings.py"]}
 
 One entry per test database the selected tests need (Django's rules: aliases sharing a
@@ -40,8 +41,7 @@ import sys
 from urllib.parse import quote
 
 from .django_support import (DjangoSetupError, Topology, add_common_arguments, build_suite, clone_from_env,
-                             env_key, locate_project, make_test_runner, passthrough_arguments,
-                             settings_file, used_databases)
+                             env_key, locate_project, make_test_runner, settings_file, used_databases)
 
 FORKLESS_DIR = ".forkless"
 
@@ -52,19 +52,43 @@ def is_memory_name(name):
     return name in (None, "", ":memory:") or "mode=memory" in str(name)
 
 
-def server_url(scheme, settings_dict, database, socket_parameter):
+# Django OPTIONS that are connection parameters the C side understands, by engine.
+_MYSQL_OPTIONS = {"charset": "charset", "unix_socket": "socket", "read_default_file": "read_default_file",
+                  "read_default_group": "read_default_group", "connect_timeout": "connect_timeout"}
+_POSTGRES_NOT_LIBPQ = {"isolation_level", "server_side_binding", "pool", "assume_role", "cursor_factory",
+                       "client_encoding"}
+
+
+def url_parameters(vendor, options):
+    """Django OPTIONS that carry over to the URL's query, as (key, value) pairs."""
+    pairs = []
+    for key, value in sorted((options or {}).items()):
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            continue
+        if vendor == "mysql" and key in _MYSQL_OPTIONS:
+            pairs.append((_MYSQL_OPTIONS[key], str(value)))
+        elif vendor == "postgresql" and key not in _POSTGRES_NOT_LIBPQ:
+            pairs.append((key, str(value)))  # libpq connection parameters (sslmode, ...)
+    return pairs
+
+
+def server_url(vendor, settings_dict, database):
+    """postgresql://user:password@host:port/name?params or mysql://..., percent-quoted."""
+    scheme, socket_parameter = {"postgresql": ("postgresql", "host"), "mysql": ("mysql", "socket")}[vendor]
     user = quote(str(settings_dict.get("USER") or ""), safe="")
     password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
     host = str(settings_dict.get("HOST") or "")
     port = str(settings_dict.get("PORT") or "")
     credentials = user + (":" + password if password else "")
-    query = ""
+    parameters = url_parameters(vendor, settings_dict.get("OPTIONS"))
     if host.startswith("/"):  # a Unix socket directory (PostgreSQL) or file (MySQL)
-        query, host = "?%s=%s" % (socket_parameter, quote(host, safe="")), ""
+        parameters.insert(0, (socket_parameter, host))
+        host = ""
     elif ":" in host and not host.startswith("["):
         host = "[%s]" % host  # IPv6 literal
     netloc = (credentials + "@" if credentials else "") + host + (":" + port if port else "")
-    return "%s://%s/%s%s" % (scheme, netloc, quote(database, safe=""), query)
+    query = "&".join("%s=%s" % (quote(k, safe=""), quote(v, safe="")) for k, v in parameters)
+    return "%s://%s/%s%s" % (scheme, netloc, quote(database, safe=""), "?" + query if query else "")
 
 
 def describe_database(primary, topology, project_dir):
@@ -85,9 +109,7 @@ def describe_database(primary, topology, project_dir):
         name = path
     elif vendor in ("postgresql", "mysql"):
         name = test_name or "test_" + str(settings_dict["NAME"])
-        scheme, socket_parameter = (("postgresql", "host") if vendor == "postgresql"
-                                    else ("mysql", "socket"))
-        url = server_url(scheme, settings_dict, name, socket_parameter)
+        url = server_url(vendor, settings_dict, name)
         method = None
     else:
         raise DjangoSetupError(
@@ -151,8 +173,6 @@ def collect_config(args):
         used = used_databases(runner, build_suite(runner, args.labels))
     primaries = topology.primaries_for(used)
     databases = [describe_database(p, topology, project_dir) for p in primaries]
-    args.settings = module
-    passthrough = passthrough_arguments(args)
     setup_arguments = ["--settings", module]
     for path in args.pythonpath:
         setup_arguments += ["--pythonpath", os.path.abspath(path)]
@@ -164,7 +184,8 @@ def collect_config(args):
         "django_version": django.get_version(),
         "databases": databases,
         "setup": [sys.executable, "-m", "forkless", "django-setup"] + setup_arguments,
-        "worker": [sys.executable, "-m", "forkless", "django"] + passthrough + list(args.labels),
+        # The coordinator appends the arguments it gave django-config (labels, options).
+        "worker": [sys.executable, "-m", "forkless", "django"] + setup_arguments,
         "setup_inputs": setup_inputs(module),
     }
 

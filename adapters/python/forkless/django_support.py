@@ -323,25 +323,3 @@ def add_common_arguments(parser):
     parser.add_argument("-k", dest="name_patterns", action="append", help="only tests matching the pattern")
     parser.add_argument("-r", "--reverse", action="store_true", help="reverse the order within each kind")
     parser.add_argument("--debug-mode", action="store_true", help="run with settings.DEBUG = True")
-
-
-def passthrough_arguments(args):
-    """Command-line arguments that make a worker select the same tests as `args`."""
-    argv = []
-    if args.settings:
-        argv += ["--settings", args.settings]
-    for path in args.pythonpath:
-        argv += ["--pythonpath", os.path.abspath(path)]
-    for flag, value in (("--testrunner", args.testrunner), ("--pattern", args.pattern),
-                        ("--top-level-directory", args.top_level)):
-        if value:
-            argv += [flag, value]
-    for flag, values in (("--tag", args.tags), ("--exclude-tag", args.exclude_tags),
-                         ("-k", args.name_patterns)):
-        for value in values or []:
-            argv += [flag, value]
-    if args.reverse:
-        argv.append("--reverse")
-    if args.debug_mode:
-        argv.append("--debug-mode")
-    return argv
