@@ -71,7 +71,6 @@ static PGconn *connect_to(const char *name)
         PQfinish(conn);
         FL_FAIL("cannot connect to test database '%s': %s", name, msg);
     }
-    PQsetNoticeProcessor(conn, NULL, NULL);
     return conn;
 }
 
@@ -188,8 +187,8 @@ void pgt_drop(const char *name)
 
 int pgt_count_prefix(const char *prefix)
 {
-    char *sql = fl_xasprintf("SELECT count(*) FROM pg_database WHERE left(datname, %zu) = '%s'",
-                             strlen(prefix), prefix);
+    char *sql = fl_xasprintf("SELECT count(*) FROM pg_database WHERE starts_with(datname, '%s')",
+                             prefix);
     char *v = pgt_query("postgres", sql);
     int n = atoi(v);
     free(v);
@@ -206,7 +205,8 @@ char *pgt_dump(const char *name, const char *option)
     char *opt = fl_xstrdup(option);
     char *argv[8] = {"pg_dump", "--no-password", "-f", file};
     size_t n = 4;
-    for (char *w = strtok(opt, " "); w && n < 6; w = strtok(NULL, " "))
+    char *save = NULL;
+    for (char *w = strtok_r(opt, " ", &save); w && n < 6; w = strtok_r(NULL, " ", &save))
         argv[n++] = w;
     argv[n++] = url;
     argv[n] = NULL;
