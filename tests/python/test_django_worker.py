@@ -270,6 +270,62 @@ class SQLiteDjangoTests(unittest.TestCase):
         self.assertIn("setUpTestData exploded", by_name["test_setup_class_failed"]["message"])
 
 
+@unittest.skipUnless(have_django(), "Django is not installed for %s" % PYTHON)
+class MultiDatabaseTests(unittest.TestCase):
+    """Mirrors, shared test databases and TEST DEPENDENCIES, as Django's runner treats them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="forkless-multidb-")
+        cls.env = example_env({"PROBE_OTHER_TEST_NAME": os.path.join(cls.tmp, "other-test.db")})
+        cls.args = ["--settings", "multidb_settings", "--pythonpath", os.path.join(HERE, "django_probe")]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_config_order_and_methods(self):
+        config = django_config(self.env, "--all-databases", *self.args)
+        entries = {e["alias"]: e for e in config["databases"]}
+        self.assertEqual([e["alias"] for e in config["databases"]], ["default", "third", "other"])
+        self.assertEqual(entries["default"]["method"], "memory")
+        self.assertEqual(entries["default"]["mirrors"], ["replica"])
+        self.assertEqual(entries["third"]["method"], "memory")
+        self.assertEqual(entries["third"]["name"], os.path.join(PROJECT, ".forkless", "django-third.db"))
+        self.assertEqual(entries["other"]["method"], "copy")
+        self.assertEqual(entries["other"]["name"], os.path.join(self.tmp, "other-test.db"))
+        self.assertEqual(entries["other"]["aliases"], ["other", "other_alt"])
+
+    def test_config_lists_only_databases_the_tests_use(self):
+        config = django_config(self.env, *self.args, "loans.tests.test_policy")
+        self.assertEqual([e["alias"] for e in config["databases"]], ["default"])
+
+    def test_workers_use_every_clone(self):
+        templates = {alias: os.path.join(self.tmp, "template-%s.db" % alias) for alias in ("default", "third", "other")}
+        setup_env = dict(self.env)
+        for alias, path in templates.items():
+            setup_env.update({"FORKLESS_DB_" + alias.upper(): "sqlite://" + path,
+                              "FORKLESS_DB_%s_NAME" % alias.upper(): path})
+        run_tool(["django-setup", "-v", "0"] + self.args, setup_env)
+        clone = os.path.join(self.tmp, "clone-other.db")
+        shutil.copyfile(templates["other"], clone)
+        worker_env = dict(self.env)
+        for alias in ("default", "third"):
+            key = "FORKLESS_DB_" + alias.upper()
+            worker_env.update({key: "sqlite+memory://" + templates[alias], key + "_NAME": templates[alias],
+                               key + "_METHOD": "memory"})
+        worker_env.update({"FORKLESS_DB_OTHER": "sqlite://" + clone, "FORKLESS_DB_OTHER_NAME": clone,
+                           "FORKLESS_DB_OTHER_METHOD": "copy"})
+        argv = [PYTHON, "-m", "forkless", "django"] + self.args + ["multidb_probe"]
+        with FakeCoordinator(argv, cwd=PROJECT, env=worker_env) as worker:
+            listing = worker.list()
+            results = worker.run([t["id"] for t in listing])
+            worker.shutdown()
+        self.assertEqual(len(results), 2)
+        for test_id, result in results.items():
+            self.assertEqual(result["status"], "pass", "%s: %s" % (test_id, result.get("details")))
+
+
 def server_settings(variable):
     """Parse "host=... port=... user=... password=..." into FORKLESS_EXAMPLE_DB_* variables."""
     spec = os.environ.get(variable)
