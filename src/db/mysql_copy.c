@@ -677,15 +677,16 @@ static int run_client(char *const *argv, char **env, const char *what, fl_error 
         fl_wait(&item, 1, 1000);
     }
     fl_exit ex;
-    rc = fl_proc_wait(p, &ex);
+    int waited = fl_proc_wait(p, &ex); /* 1 once reaped */
     fl_proc_free(p);
-    if (rc == FL_OK && !(ex.exited && ex.code == 0)) {
+    rc = FL_OK;
+    if (waited != 1) {
+        rc = fl_error_set(err, FL_ERR_DB, "%s: cannot wait for it", what);
+    } else if (!(ex.exited && ex.code == 0)) {
         while (out.len && (out.s[out.len - 1] == '\n' || out.s[out.len - 1] == '\r'))
             out.s[--out.len] = 0;
         rc = fl_error_set(err, FL_ERR_DB, "%s failed (%s)%s%s", what, ex.desc,
                           out.len ? ": " : "", out.len ? out.s : "");
-    } else if (rc != FL_OK) {
-        rc = fl_error_set(err, FL_ERR_DB, "%s: cannot wait for it", what);
     }
     my_buf_free(&out);
     return rc;

