@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "forkless/forkless.h"
@@ -90,33 +89,15 @@ static int take_adapter_flags(int *argc, char **argv, adapter_flags *f)
     return 0;
 }
 
-/* Makes the adapter package importable: from the source tree when this is a build of it,
- * else from where `make install` put it. */
-static void add_adapter_to_pythonpath(void)
-{
-    const char *candidates[] = {FL_SOURCE_DIR "/adapters/python", FL_DATADIR "/forkless/python"};
-    for (size_t i = 0; i < 2; i++) {
-        char probe[4096];
-        struct stat st;
-        snprintf(probe, sizeof probe, "%s/forkless/__init__.py", candidates[i]);
-        if (stat(probe, &st) != 0)
-            continue;
-        const char *old = getenv("PYTHONPATH");
-        char value[8192];
-        snprintf(value, sizeof value, "%s%s%s", candidates[i], old && *old ? ":" : "", old ? old : "");
-        setenv("PYTHONPATH", value, 1);
-        return;
-    }
-}
-
 static int use_adapter(fl_options *o, const adapter_flags *f, char **rest, int nrest, fl_error *err)
 {
-    add_adapter_to_pythonpath();
+    /* From the source tree when this is a build of it, else where `make install` put it. */
+    const char *const dirs[] = {FL_SOURCE_DIR "/adapters/python", FL_DATADIR "/forkless/python", NULL};
     const char *python = f->python ? f->python : getenv("FORKLESS_PYTHON");
     if (!python || !*python)
         python = "python3";
     return fl_options_use_python_adapter(o, f->django ? FL_ADAPTER_DJANGO : FL_ADAPTER_UNITTEST, python,
-                                         f->settings, rest, (size_t)(nrest > 0 ? nrest : 0), err);
+                                         f->settings, rest, (size_t)(nrest > 0 ? nrest : 0), dirs, err);
 }
 
 static int run_command(int argc, char **argv, int list_only)

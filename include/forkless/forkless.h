@@ -163,12 +163,13 @@ typedef enum fl_adapter_kind { FL_ADAPTER_UNITTEST, FL_ADAPTER_DJANGO } fl_adapt
 /* Sets the worker command (and, for Django, the databases, the setup command and the
  * template cache inputs) for the Python adapter: `python -m forkless unittest ARGS...` or
  * `python -m forkless django ...` after asking `python -m forkless django-config` what
- * the project's DATABASES need.  The adapter package must be importable by python
- * (PYTHONPATH).  settings may be NULL (DJANGO_SETTINGS_MODULE or manage.py decide); args
- * are unittest's start directory or Django's test labels. */
+ * the project's DATABASES need.  The first of adapter_dirs (NULL-terminated, may be NULL)
+ * that holds the package (forkless/__init__.py) is put first on PYTHONPATH, for this
+ * process and every worker.  settings may be NULL (DJANGO_SETTINGS_MODULE or manage.py
+ * decide); args are unittest's start directory or Django's test labels. */
 int fl_options_use_python_adapter(fl_options *o, fl_adapter_kind kind, const char *python,
                                   const char *settings, char *const *args, size_t nargs,
-                                  fl_error *err);
+                                  const char *const *adapter_dirs, fl_error *err);
 
 /* ---- a run ------------------------------------------------------------------------- */
 

@@ -117,9 +117,27 @@ static int apply_django_config(fl_options *o, json_t *cfg, char *const *labels, 
     return rc;
 }
 
-int fl_options_use_python_adapter(fl_options *o, fl_adapter_kind kind, const char *python, const char *settings,
-                                  char *const *args, size_t nargs, fl_error *err)
+/* Puts the first directory holding the adapter package in front of PYTHONPATH. */
+static void add_to_pythonpath(const char *const *dirs)
 {
+    for (size_t i = 0; dirs && dirs[i]; i++) {
+        char *probe = fl_xasprintf("%s/forkless/__init__.py", dirs[i]);
+        int found = fl_file_exists(probe);
+        free(probe);
+        if (!found)
+            continue;
+        const char *old = getenv("PYTHONPATH");
+        char *value = fl_xasprintf("%s%s%s", dirs[i], old && *old ? ":" : "", old ? old : "");
+        fl_setenv("PYTHONPATH", value);
+        free(value);
+        return;
+    }
+}
+
+int fl_options_use_python_adapter(fl_options *o, fl_adapter_kind kind, const char *python, const char *settings,
+                                  char *const *args, size_t nargs, const char *const *adapter_dirs, fl_error *err)
+{
+    add_to_pythonpath(adapter_dirs);
     if (kind == FL_ADAPTER_UNITTEST) {
         const char *head[] = {python, "-m", "forkless", "unittest"};
         char **argv = argv_of(head, 4, args, nargs);

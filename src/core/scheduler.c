@@ -135,8 +135,8 @@ static size_t load_durations(fl_plan *p, const char *path, double *known_seconds
     size_t matched = 0;
     char *line = NULL;
     size_t cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
+    long len;
+    while ((len = fl_read_line(&line, &cap, f)) > 0) {
         if (line[len - 1] == '\n')
             line[--len] = 0;
         char *tab = strchr(line, '\t');
@@ -268,8 +268,8 @@ int fl_plan_save_durations(const fl_plan *p, const char *path, fl_error *err)
     if (old) {
         char *line = NULL;
         size_t cap = 0;
-        ssize_t len;
-        while ((len = getline(&line, &cap, old)) > 0) {
+        long len;
+        while ((len = fl_read_line(&line, &cap, old)) > 0) {
             char *tab = strchr(line, '\t');
             if (!tab)
                 continue;

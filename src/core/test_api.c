@@ -375,9 +375,9 @@ static int worker_main(void)
     emit(&io);
     char *line = NULL;
     size_t cap = 0;
-    ssize_t len;
+    long len;
     int code = 0;
-    while ((len = getline(&line, &cap, commands)) > 0) {
+    while ((len = fl_read_line(&line, &cap, commands)) > 0) {
         json_t *cmd = json_loadb(line, (size_t)len, 0, NULL);
         const char *type = json_string_value(json_object_get(cmd, "type"));
         if (!type) {

@@ -2,8 +2,8 @@
  * util.c — allocation, buffers, string vectors and glob matching (see util.h).
  */
 #include "core/util.h"
+#include "platform/platform.h"
 
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,5 +179,5 @@ char **fl_strvec_finish(fl_strvec *s)
 
 int fl_glob_match(const char *pattern, const char *text)
 {
-    return fnmatch(pattern, text, 0) == 0;
+    return fl_fnmatch(pattern, text);
 }

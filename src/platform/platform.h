@@ -101,6 +101,13 @@ int fl_terminal_width(FILE *f); /* columns, 80 when unknown */
 char *fl_self_exe(void);
 /* Creates a directory and its parents; existing is fine. */
 int fl_mkdir_p(const char *path, fl_error *err);
+/* getline(3) where the C library lacks it: reads a line (with its newline) into *line,
+ * growing it; returns its length, or -1 at end of file or on error. */
+long fl_read_line(char **line, size_t *cap, FILE *f);
+/* 1 when text matches the shell glob pattern (*, ?, [...]; no flags). */
+int fl_fnmatch(const char *pattern, const char *text);
+/* Sets (overwrites) an environment variable of this process. */
+int fl_setenv(const char *name, const char *value);
 /* 1 when path exists (any type). */
 int fl_file_exists(const char *path);
 /* Fills buf with unpredictable bytes. */

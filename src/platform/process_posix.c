@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -576,6 +577,21 @@ int fl_mkdir_p(const char *path, fl_error *err)
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return fl_error_set(err, FL_ERR_IO, "cannot create directory '%s': %s", buf, strerror(errno));
     return FL_OK;
+}
+
+long fl_read_line(char **line, size_t *cap, FILE *f)
+{
+    return (long)getline(line, cap, f);
+}
+
+int fl_fnmatch(const char *pattern, const char *text)
+{
+    return fnmatch(pattern, text, 0) == 0;
+}
+
+int fl_setenv(const char *name, const char *value)
+{
+    return setenv(name, value, 1) == 0 ? FL_OK : FL_ERR_NOMEM;
 }
 
 int fl_file_exists(const char *path)
