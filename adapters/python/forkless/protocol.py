@@ -193,8 +193,8 @@ def flush_standard_streams():
 class Worker:
     """What serve() needs from a worker; subclasses implement the three methods.
 
-    ``prepare()`` loads the tests (called once, before the first list or run; an
-    exception there becomes an `error` event), ``list_tests()`` yields
+    ``prepare()`` loads the tests (called once, right after `hello`; an exception there
+    becomes an `error` event), ``list_tests()`` yields
     (id, group, file, line) tuples, ``run_batch(ids, channel)`` sends `start` and
     `result` for each id in order.
     """
@@ -236,26 +236,26 @@ def serve(worker, channel=None):
     """Say hello, answer commands until shutdown or end of file; return the exit status."""
     channel = channel or Channel.from_environment()
     channel.hello(worker.name)
-    prepared = False
+    # Load the tests right away, not on the first command: the workers that are not
+    # asked to list (slots 2..N) are then ready by the time slot 1 has listed.
+    try:
+        worker.prepare()
+    except WorkerSetupError as exc:
+        channel.error("%s: %s" % (worker.name, exc))
+        worker.close()
+        return 1
+    except BaseException as exc:  # noqa: B902 - every failure must reach the coordinator
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        channel.error("%s: cannot load the tests: %s\n%s" % (
+            worker.name, one_line("%s: %s" % (type(exc).__name__, exc)), traceback.format_exc()))
+        worker.close()
+        return 1
     try:
         while True:
             command = channel.receive()
             if command is None or command["type"] == "shutdown":
                 break
-            if not prepared:
-                try:
-                    worker.prepare()
-                except WorkerSetupError as exc:
-                    channel.error("%s: %s" % (worker.name, exc))
-                    return 1
-                except BaseException as exc:  # noqa: B902 - every failure must reach the coordinator
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    channel.error("%s: cannot load the tests: %s\n%s" % (
-                        worker.name, one_line("%s: %s" % (type(exc).__name__, exc)),
-                        traceback.format_exc()))
-                    return 1
-                prepared = True
             try:
                 _answer(worker, channel, command)
             except ProtocolError:

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Time examples/django under Django's own runner and under `forkless run --django`.
+
+    /usr/bin/python3 bench/django_bench.py [--copies 8] [--workers 1,2] [--repeat 3]
+        [--forkless build-x/forkless] [--engine sqlite|postgresql|mysql]
+
+The example suite (302 tests) is small; --copies K makes a scratch copy of the project
+whose test modules are duplicated K times (K x 302 tests, real database work: TestCase
+with setUpTestData, TransactionTestCase, the test client), so that per-test work and
+not start-up dominates. For each worker count it times, wall clock, median of --repeat:
+
+  django serial       manage.py test                      (creates + migrates its test DB)
+  django --parallel N manage.py test --parallel N         (fork; clones N test DBs)
+  forkless cold       forkless run -j N --django --rebuild (template built by migrate)
+  forkless warm       forkless run -j N --django           (template reused from the cache)
+
+and prints one table. Every run must pass (exit status 0), or the bench stops. For
+server engines, pass the example's variables (FORKLESS_EXAMPLE_DB_HOST, ...) in the
+environment. Figures go to docs/python.md with the command that produced them.
+"""
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(ROOT, "examples", "django")
+PYTHON = "/usr/bin/python3"
+
+
+def find_forkless(explicit):
+    if explicit:
+        return os.path.abspath(explicit)
+    candidates = [p for p in glob.glob(os.path.join(ROOT, "build*", "forkless")) if os.access(p, os.X_OK)]
+    if candidates:
+        return max(candidates, key=os.path.getmtime)
+    return shutil.which("forkless")
+
+
+def scaled_project(copies, into):
+    """A copy of examples/django whose test modules appear `copies` times."""
+    project = os.path.join(into, "project")
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".forkless", "__pycache__", "*.sqlite3"))
+    modules = glob.glob(os.path.join(project, "*", "tests", "test_*.py")) + \
+        glob.glob(os.path.join(project, "*", "tests.py"))
+    for module in modules:
+        directory, name = os.path.split(module)
+        stem = name[:-3] if name.startswith("test_") else "test_" + name[:-3]
+        for number in range(1, copies):
+            shutil.copyfile(module, os.path.join(directory, "%s_copy%d.py" % (stem, number)))
+    return project
+
+
+def timed(argv, cwd, env):
+    started = time.monotonic()
+    completed = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    elapsed = time.monotonic() - started
+    if completed.returncode != 0:
+        sys.stderr.write("bench: %s failed (%d):\n%s\n" % (
+            " ".join(argv), completed.returncode, completed.stdout.decode(errors="replace")[-3000:]))
+        sys.exit(1)
+    return elapsed, completed.stdout.decode(errors="replace")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=8, help="times each test module appears (default 8)")
+    parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
+    parser.add_argument("--forkless", help="the forkless binary (default: the newest build*/forkless)")
+    parser.add_argument("--engine", default=os.environ.get("FORKLESS_EXAMPLE_DB", "sqlite"))
+    parser.add_argument("--keep", action="store_true", help="keep the scratch project")
+    args = parser.parse_args()
+    forkless = find_forkless(args.forkless)
+    if not forkless:
+        sys.exit("bench: no forkless binary (build one, or pass --forkless)")
+    workers = [int(n) for n in args.workers.split(",")]
+    scratch = tempfile.mkdtemp(prefix="forkless-django-bench-")
+    env = dict(os.environ, FORKLESS_EXAMPLE_DB=args.engine,
+               PYTHONPATH=os.path.join(ROOT, "adapters", "python"))
+    env.pop("FORKLESS_CHANNEL", None)
+    try:
+        project = scaled_project(args.copies, scratch)
+        state = os.path.join(scratch, "state")
+        rows = []
+
+        def measure(label, n, argv, before=None):
+            times = []
+            for _ in range(args.repeat):
+                if before:
+                    before()
+                elapsed, out = timed(argv, project, env)
+                times.append(elapsed)
+            rows.append((label, n, statistics.median(times), min(times)))
+            print("  %-22s -j %-2d median %6.2f s  (min %.2f)" % (label, n, rows[-1][2], rows[-1][3]),
+                  file=sys.stderr)
+
+        total = None
+        _, out = timed([PYTHON, "manage.py", "test", "--noinput"], project, env)
+        for line in out.splitlines():
+            if line.startswith("Ran "):
+                total = int(line.split()[1])
+        print("bench: %d tests (%d copies of examples/django's modules), engine %s, forkless %s"
+              % (total or -1, args.copies, args.engine, forkless), file=sys.stderr)
+        measure("django serial", 1, [PYTHON, "manage.py", "test", "--noinput"])
+        fl_common = [forkless, "run", "--progress=never", "--state-dir=" + state, "--django",
+                     "--python=" + PYTHON]
+        for n in workers:
+            if n > 1:
+                measure("django --parallel", n, [PYTHON, "manage.py", "test", "--noinput", "--parallel", str(n)])
+            measure("forkless cold", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:] + ["--rebuild"])
+            measure("forkless warm", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:])
+        cpu = os.cpu_count()
+        print("\n%d tests, engine %s, %d CPUs, median of %d runs (wall clock, seconds)\n"
+              % (total or -1, args.engine, cpu, args.repeat))
+        print("| runner | workers | median | min |")
+        print("|---|---|---|---|")
+        for label, n, median, minimum in rows:
+            print("| %s | %d | %.2f | %.2f |" % (label, n, median, minimum))
+    finally:
+        if args.keep:
+            print("bench: scratch project kept in %s" % scratch, file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
