@@ -106,6 +106,11 @@ int fl_mkdir_p(const char *path, fl_error *err);
 long fl_read_line(char **line, size_t *cap, FILE *f);
 /* 1 when text matches the shell glob pattern (*, ?, [...]; no flags). */
 int fl_fnmatch(const char *pattern, const char *text);
+/* Shared libraries loaded at run time (e.g. the Oracle client, which forkless must not need
+ * at build time).  fl_dl_open fails with FL_ERR_UNSUPPORTED quoting the loader's reason. */
+void *fl_dl_open(const char *name, fl_error *err);
+void *fl_dl_sym(void *lib, const char *symbol);
+void fl_dl_close(void *lib);
 /* Sets (overwrites) an environment variable of this process. */
 int fl_setenv(const char *name, const char *value);
 /* 1 when path exists (any type). */

@@ -8,6 +8,7 @@
 #include "platform/platform.h"
 
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -587,6 +588,24 @@ long fl_read_line(char **line, size_t *cap, FILE *f)
 int fl_fnmatch(const char *pattern, const char *text)
 {
     return fnmatch(pattern, text, 0) == 0;
+}
+
+void *fl_dl_open(const char *name, fl_error *err)
+{
+    void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        fl_error_set(err, FL_ERR_UNSUPPORTED, "cannot load %s: %s", name, why ? why : "unknown reason");
+    }
+    return lib;
+}
+
+void *fl_dl_sym(void *lib, const char *symbol) { return dlsym(lib, symbol); }
+
+void fl_dl_close(void *lib)
+{
+    if (lib)
+        dlclose(lib);
 }
 
 int fl_setenv(const char *name, const char *value)
