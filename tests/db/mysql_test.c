@@ -238,3 +238,209 @@ FL_TEST(mysql, errors_are_clear)
     free(prefix);
     free(tpl);
 }
+
+/* ---- runs: gc after kill -9, kept clones, two runs at once, built templates ------------ */
+
+static size_t run_gc(const char *url, char **log_text)
+{
+    char *text = NULL;
+    size_t size, removed = 0;
+    FILE *log = open_memstream(&text, &size);
+    fl_error err = {0};
+    char *urls[] = {(char *)url};
+    int rc = fl_db_gc(urls, 1, log, &removed, &err);
+    fclose(log);
+    if (rc != FL_OK)
+        FL_FAIL("gc failed: %s", err.msg);
+    if (log_text)
+        *log_text = text;
+    else
+        free(text);
+    return removed;
+}
+
+static void kill_and_reap(fl_proc *p)
+{
+    fl_exit ex;
+    fl_proc_kill(p, 1);
+    fl_proc_wait(p, &ex);
+    FL_ASSERT_EQ_INT(ex.signaled, 1);
+    fl_proc_free(p);
+}
+
+FL_TEST(mysql, gc_after_kill_spares_live_and_kept)
+{
+    char *tpl = myt_unique("mgc");
+    myt_make_rich(tpl);
+    char *url = myt_url(tpl);
+    char *doomed = fl_xasprintf("%s_fl_doomed%ld_", tpl, (long)fl_getpid() % 1000);
+    char *run_id = fl_xasprintf("doomed%ld", (long)fl_getpid() % 1000);
+    /* kept clones (db clone) */
+    char **kept = NULL;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_clone(url, 1, NULL, &kept, &err), FL_OK);
+    /* a live run in another process */
+    fl_proc *holder = dbt_start_holder(url, run_id, "copy", NULL);
+    dbt_wait_for_output(holder, "ready", 60);
+    FL_ASSERT_EQ_INT(myt_count_prefix(doomed), 2);
+    FL_ASSERT_EQ_INT(run_gc(url, NULL), 0); /* alive: untouched; kept: untouched */
+    FL_ASSERT_EQ_INT(myt_count_prefix(doomed), 2);
+    kill_and_reap(holder);
+    /* the server notices the dead session; its lock goes */
+    for (int i = 0; i < 100 && myt_count_prefix(doomed) == 2 && run_gc(url, NULL) == 0; i++)
+        fl_sleep_ms(100);
+    FL_ASSERT_EQ_INT(myt_count_prefix(doomed), 0);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 1); /* the kept clone */
+    FL_ASSERT_EQ_INT(fl_db_drop(kept, 1, &err), FL_OK);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    fl_strv_free(kept);
+    myt_drop(tpl);
+    free(prefix);
+    free(run_id);
+    free(doomed);
+    free(url);
+    free(tpl);
+}
+
+FL_TEST(mysql, two_runs_at_once)
+{
+    char *tpl = myt_unique("mtwo");
+    myt_make_rich(tpl);
+    char *url = myt_url(tpl);
+    fl_dbset *a = dbt_open_set(url, "copy", "runa");
+    fl_dbset *b = dbt_open_set(url, "copy", "runb");
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_dbset_prepare_templates(a, NULL, NULL, 0, 0, NULL, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_dbset_prepare_templates(b, NULL, NULL, 0, 0, NULL, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_dbset_clone_all(a, 3, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_dbset_clone_all(b, 3, &err), FL_OK);
+    char *pa = fl_xasprintf("%s_fl_runa_", tpl), *pb = fl_xasprintf("%s_fl_runb_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(pa), 3);
+    FL_ASSERT_EQ_INT(myt_count_prefix(pb), 3);
+    char *name = dbt_worker_var(b, 2, "FORKLESS_DB_DEFAULT_NAME");
+    myt_assert_same(tpl, name);
+    free(name);
+    FL_ASSERT_EQ_INT(run_gc(url, NULL), 0); /* both alive */
+    FL_ASSERT_EQ_INT(fl_dbset_teardown(a, 0, NULL, &err), FL_OK);
+    FL_ASSERT_EQ_INT(myt_count_prefix(pa), 0);
+    FL_ASSERT_EQ_INT(myt_count_prefix(pb), 3);
+    FL_ASSERT_EQ_INT(fl_dbset_teardown(b, 0, NULL, &err), FL_OK);
+    FL_ASSERT_EQ_INT(myt_count_prefix(pb), 0);
+    fl_dbset_free(a);
+    fl_dbset_free(b);
+    myt_drop(tpl);
+    free(pa);
+    free(pb);
+    free(url);
+    free(tpl);
+}
+
+/* The setup command: the mysql client filling the template under construction. */
+static char **setup_command(const char *version)
+{
+    const char *server = myt_server();
+    const char *a = strstr(server, "://") + 3;
+    const char *at = strchr(a, '@'), *colon = strchr(a, ':');
+    const char *hostport = at + 1;
+    size_t hlen = strcspn(hostport, ":/");
+    char *script = fl_xasprintf(
+        "exec mysql --no-defaults --protocol=TCP --host=%.*s --port=%d --user=%.*s "
+        "--password=%.*s \"$FORKLESS_DB_DEFAULT_NAME\" -e \"CREATE TABLE t (id INT "
+        "AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20)) AUTO_INCREMENT=50; INSERT INTO t (v) "
+        "VALUES ('%s');\"",
+        (int)hlen, hostport, atoi(hostport + hlen + 1), (int)(colon - a), a,
+        (int)(at - colon - 1), colon + 1, version);
+    char **argv = calloc(4, sizeof *argv);
+    argv[0] = fl_xstrdup("/bin/sh");
+    argv[1] = fl_xstrdup("-c");
+    argv[2] = script;
+    return argv;
+}
+
+/* Prepares (building or reusing) the template with a setup command; returns the log. */
+static char *prepare_with_setup(const char *url, const char *run_id, const char *version,
+                                int rebuild, char **clone_name)
+{
+    fl_dbset *set = dbt_open_set(url, "copy", run_id);
+    char **setup = setup_command(version);
+    char *text = NULL;
+    size_t size;
+    FILE *log = open_memstream(&text, &size);
+    fl_error err = {0};
+    int rc = fl_dbset_prepare_templates(set, setup, NULL, 0, rebuild, log, &err);
+    fclose(log);
+    if (rc != FL_OK)
+        FL_FAIL("prepare failed: %s", err.msg);
+    FL_ASSERT_EQ_INT(fl_dbset_clone_all(set, 1, &err), FL_OK);
+    char *name = dbt_worker_var(set, 1, "FORKLESS_DB_DEFAULT_NAME");
+    char *sql = fl_xasprintf("SELECT CONCAT(GROUP_CONCAT(v), ' ', (SELECT AUTO_INCREMENT FROM "
+                             "information_schema.TABLES WHERE TABLE_SCHEMA = '%s' AND "
+                             "TABLE_NAME = 't')) FROM `%s`.t", name, name);
+    *clone_name = myt_query(sql);
+    free(sql);
+    free(name);
+    FL_ASSERT_EQ_INT(fl_dbset_teardown(set, 0, NULL, &err), FL_OK);
+    fl_dbset_free(set);
+    fl_strv_free(setup);
+    return text;
+}
+
+FL_TEST(mysql, setup_builds_and_caches_the_template)
+{
+    char *tpl = myt_unique("mbuild");
+    char *url = myt_url(tpl);
+    char *facts, *log;
+    log = prepare_with_setup(url, "builda", "one", 0, &facts);
+    FL_ASSERT_CONTAINS(log, "built");
+    FL_ASSERT_EQ_STR(facts, "one 51");
+    free(log);
+    free(facts);
+    /* same command: reused */
+    log = prepare_with_setup(url, "buildb", "one", 0, &facts);
+    FL_ASSERT_CONTAINS(log, "reused");
+    FL_ASSERT_EQ_STR(facts, "one 51");
+    free(log);
+    free(facts);
+    /* a new command: rebuilt; the superseded build is gone, the new one survives gc */
+    log = prepare_with_setup(url, "buildc", "two", 0, &facts);
+    FL_ASSERT_CONTAINS(log, "built");
+    FL_ASSERT_EQ_STR(facts, "two 51");
+    free(log);
+    free(facts);
+    char *old_build = fl_xasprintf("%s_fl_builda_build", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(old_build), 0);
+    FL_ASSERT_EQ_INT(run_gc(url, NULL), 0);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 1); /* the current build */
+    /* `db clone` follows the name to the current build */
+    char **urls = NULL;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_clone(url, 1, NULL, &urls, &err), FL_OK);
+    char *name = name_of(urls[0]);
+    char *build = fl_xasprintf("%s_fl_buildc_build", tpl);
+    myt_assert_same(build, name);
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_strv_free(urls);
+    /* a failing setup command leaves the committed template and no half-built one */
+    fl_dbset *set = dbt_open_set(url, "copy", "buildd");
+    char *fail_argv[] = {"/bin/sh", "-c", "exit 7", NULL};
+    FL_ASSERT_EQ_INT(fl_dbset_prepare_templates(set, fail_argv, NULL, 0, 1, NULL, &err), FL_ERR_DB);
+    fl_dbset_free(set);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 1);
+    char *sql = fl_xasprintf("SELECT actual FROM forkless.templates WHERE name = '%s'", tpl);
+    char *actual = myt_query(sql);
+    FL_ASSERT_EQ_STR(actual, build);
+    free(actual);
+    free(sql);
+    sql = fl_xasprintf("DELETE FROM forkless.templates WHERE name = '%s'", tpl);
+    myt_exec(NULL, sql);
+    free(sql);
+    myt_drop(build);
+    free(build);
+    free(name);
+    free(prefix);
+    free(old_build);
+    free(url);
+    free(tpl);
+}
