@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +24,31 @@ static void variable_name(char *buf, size_t size, const char *alias, const char 
         buf[i] = (char)toupper((unsigned char)buf[i]);
 }
 
+/* Reads the whole file straight into an sqlite3_malloc64 buffer (one copy). */
+static unsigned char *read_image(const char *path, size_t *size)
+{
+    uint64_t file_size;
+    fl_error err;
+    if (fl_fs_stat(path, &file_size, NULL, &err) != FL_OK)
+        fl__fail(__FILE__, __LINE__, "cannot load the memory image: %s", err.msg);
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = sqlite3_malloc64(file_size ? file_size : 1);
+    size_t got = f && buf ? fread(buf, 1, (size_t)file_size, f) : 0;
+    if (f)
+        fclose(f);
+    if (!f || !buf || got != (size_t)file_size) {
+        sqlite3_free(buf);
+        fl__fail(__FILE__, __LINE__, "cannot read the memory image '%s'", path);
+    }
+    *size = got;
+    return buf;
+}
+
 /* A private in-memory database holding the image at path. */
 static sqlite3 *open_image(const char *path)
 {
-    char *data;
     size_t size;
-    fl_error err;
-    if (fl_fs_read_file(path, &data, &size, &err) != FL_OK)
-        fl__fail(__FILE__, __LINE__, "cannot load the memory image: %s", err.msg);
-    unsigned char *buf = sqlite3_malloc64(size ? size : 1);
-    if (!buf) {
-        free(data);
-        fl__fail(__FILE__, __LINE__, "out of memory loading '%s'", path);
-    }
-    memcpy(buf, data, size);
-    free(data);
+    unsigned char *buf = read_image(path, &size);
     /* A WAL header would make the in-memory copy unreadable: say rollback journal. */
     if (size >= 20 && buf[18] == 2 && buf[19] == 2)
         buf[18] = buf[19] = 1;
