@@ -647,6 +647,7 @@ static int pg_build_commit(fl_db_build *b, const char *key, fl_error *err)
         rc = drop_database(pb->conn, old, err);
     if (rc == FL_OK)
         rc = database_exists(pb->conn, t->name, &exists, err);
+    int moved_aside = 0;
     if (rc == FL_OK && exists) {
         rc = check_no_sessions(pb->conn, t, err);
         char *q = quote_ident(old);
@@ -656,6 +657,7 @@ static int pg_build_commit(fl_db_build *b, const char *key, fl_error *err)
             rc = after ? run_on_ident(pb->conn, "ALTER DATABASE ", t->name, after,
                                       "moving the old template aside", err)
                        : fl_error_set(err, FL_ERR_NOMEM, "out of memory");
+        moved_aside = rc == FL_OK;
         free(after);
     }
     char *q = quote_ident(t->name);
@@ -666,6 +668,15 @@ static int pg_build_commit(fl_db_build *b, const char *key, fl_error *err)
                                   "putting the new template in place", err)
                    : fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     free(after);
+    if (rc != FL_OK && moved_aside) {
+        /* Put the old template back rather than leave none. */
+        char *qt = quote_ident(t->name);
+        char *back = qt ? fl_db_strdupf(" RENAME TO %s", qt) : NULL;
+        if (back)
+            run_on_ident(pb->conn, "ALTER DATABASE ", old, back, "restoring the old template", NULL);
+        free(qt);
+        free(back);
+    }
     if (rc == FL_OK)
         pb->committed = 1;
     char *mark = fl_db_strdupf("%s%s", key_prefix, key);
@@ -858,6 +869,8 @@ static int mark_run_kept(fl_db_run *r, fl_error *err)
     PGresult *res;
     int rc = run_sql(pr->conn, "SELECT datname FROM pg_database ORDER BY datname", 0, NULL, &res,
                      "listing databases", err);
+    if (rc != FL_OK)
+        return rc;
     for (int i = 0; rc == FL_OK && i < PQntuples(res); i++) {
         char run[FL_DB_RUN_ID_MAX + 1], slot[FL_DB_SLOT_MAX + 1];
         const char *name = PQgetvalue(res, i, 0);
@@ -865,8 +878,7 @@ static int mark_run_kept(fl_db_run *r, fl_error *err)
             strcmp(slot, "build") != 0 && strcmp(slot, "old") != 0)
             rc = set_comment(pr->conn, name, kept_mark, err);
     }
-    if (rc == FL_OK)
-        PQclear(res);
+    PQclear(res);
     return rc;
 }
 
@@ -958,6 +970,10 @@ static int pg_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
                  "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') "
                  "FROM pg_database ORDER BY datname",
                  0, NULL, &res, "listing databases", err);
+    if (rc != FL_OK) {
+        PQfinish(conn);
+        return rc;
+    }
     for (int i = 0; rc == FL_OK && i < PQntuples(res); i++) {
         char run[FL_DB_RUN_ID_MAX + 1], slot[FL_DB_SLOT_MAX + 1];
         const char *name = PQgetvalue(res, i, 0);
@@ -976,8 +992,7 @@ static int pg_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
                 (*removed)++;
         }
     }
-    if (rc == FL_OK)
-        PQclear(res);
+    PQclear(res);
     PQfinish(conn);
     return rc;
 }
