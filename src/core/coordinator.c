@@ -161,15 +161,25 @@ static int env_add_db(void *ud, const char *name, const char *value)
     return 0;
 }
 
+/* 1 for a variable a worker gets from forkless itself (an outer run's value must not leak
+ * into this one's workers); other FORKLESS_* variables (test settings) pass through. */
+static int set_by_forkless(const char *var, int with_db)
+{
+    static const char *const ours[] = {"FORKLESS_WORKER=", "FORKLESS_WORKERS=", "FORKLESS_RUN_ID=",
+                                       "FORKLESS_CHANNEL=", "FORKLESS_DB_"};
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+        if (!strncmp(var, ours[i], strlen(ours[i])))
+            return 1;
+    return with_db && !strncmp(var, "DATABASE_URL=", 13);
+}
+
 /* Our environment minus what forkless sets, plus the slot's variables. */
 static int build_worker_env(run *r, int slot, env_builder *e, fl_error *err)
 {
     memset(e, 0, sizeof *e);
-    for (char **p = fl_environ(); *p; p++) {
-        if (!strncmp(*p, "FORKLESS_", 9) || (r->db && !strncmp(*p, "DATABASE_URL=", 13)))
-            continue;
-        env_add(e, *p);
-    }
+    for (char **p = fl_environ(); *p; p++)
+        if (!set_by_forkless(*p, r->db != NULL))
+            env_add(e, *p);
     char num[32];
     snprintf(num, sizeof num, "%d", slot);
     env_add_db(e, "FORKLESS_WORKER", num);
