@@ -91,13 +91,14 @@ typedef struct bs_migrate_result {
     int applied;        /* files applied by this call */
     int skipped;        /* files whose "-- requires:" feature is missing (recorded anyway) */
     int already;        /* files found already applied */
-    int version;        /* PRAGMA user_version afterwards = the highest version applied */
+    int version;        /* PRAGMA user_version afterwards: the highest version applied */
 } bs_migrate_result;
 
 /* Applies the files NNN_name.sql of dir, in order, each in its own transaction, recording
  * each in schema_migrations (version, name, checksum) and PRAGMA user_version.  Files
  * already applied are checked against their recorded checksum: a changed file is an
- * error (BS_ERR_MIGRATION), as is a duplicate version number.  A file whose first line
+ * error (BS_ERR_MIGRATION), as is a duplicate version number.  A file with a lower version
+ * than some applied one (merged late from a branch) is still applied.  A file whose first line
  * is "-- requires: fts5" is recorded as skipped when this SQLite lacks FTS5.  Calls
  * log(name, ctx) for each applied file when log is not NULL.  Must be called outside a
  * transaction. */

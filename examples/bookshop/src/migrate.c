@@ -232,7 +232,8 @@ static int apply_one(sqlite3 *db, const char *path, const migration_file *m, con
                       "INSERT INTO schema_migrations (version, name, checksum, status) "
                       "VALUES (?, ?, ?, ?)",
                       "dttt", m->version, m->name, sum, *skipped ? "skipped" : "applied");
-    if (rc == BS_OK) {
+    if (rc == BS_OK && m->version > bs_schema_version(db)) {
+        /* A late-merged lower version may be applied after higher ones: keep the max. */
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
         if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
