@@ -114,6 +114,13 @@ class FakeCoordinator:
         line, self._event_buffer = self._event_buffer, b""
         return line
 
+    def _drain_all_output(self, timeout=10):
+        """After the worker exited: read its output pipe to the end."""
+        deadline = time.monotonic() + timeout
+        while not self._output_eof and time.monotonic() < deadline:
+            self._selector.select(0.2)
+            self._drain_output()
+
     def _output_mark(self):
         return len(self.output)
 

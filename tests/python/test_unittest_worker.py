@@ -7,6 +7,7 @@ Run: /usr/bin/python3 -m unittest discover -s tests/python -t tests/python -v
 import json
 import os
 import sys
+import time
 import unittest
 
 from fake_coordinator import FakeCoordinator, WorkerProtocolError, group_batches
@@ -280,6 +281,35 @@ class ChannelTests(unittest.TestCase):
                 worker.list()
             self.assertIn("cannot load the tests", str(caught.exception))
             self.assertNotEqual(worker.process.wait(30), 0)
+
+
+class CrashTests(unittest.TestCase):
+    """What the coordinator sees of a test that hangs (then SIGTERM) or crashes."""
+
+    def start_probe(self):
+        probe = os.path.join(HERE, "channel_probe")
+        return start_worker(probe, "-t", probe)
+
+    def test_sigterm_copies_the_captured_tail(self):
+        import signal
+        with self.start_probe() as worker:
+            worker.send({"type": "run", "batch": 1, "tests": ["test_probe.Crashes.test_hang"]})
+            worker.expect("start")
+            time.sleep(1.0)  # the test prints at once, into the worker's capture file
+            worker.process.send_signal(signal.SIGTERM)
+            self.assertEqual(worker.process.wait(30), -signal.SIGTERM)
+            worker._drain_all_output()
+        self.assertIn(b"before the hang", worker.output)
+
+    def test_segfault_traceback_on_real_stderr(self):
+        with self.start_probe() as worker:
+            worker.send({"type": "run", "batch": 1, "tests": ["test_probe.Crashes.test_segfault"]})
+            worker.expect("start")
+            self.assertLess(worker.process.wait(30), 0)
+            worker._drain_all_output()
+        text = worker.output.decode(errors="replace")
+        self.assertIn("Fatal Python error", text)
+        self.assertIn("test_segfault", text)
 
 
 if __name__ == "__main__":

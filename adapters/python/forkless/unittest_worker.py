@@ -49,8 +49,10 @@ class SuiteWorker(Worker):
         return BatchRunner(tests_by_id, self.capture)
 
     def prepare(self):
-        self.ordered = list(unique_tests(iter_test_cases(self.load_suite())))
+        # The capture first: it installs faulthandler on the real stderr (Django's runner
+        # would otherwise install it on fd 2, which points at the capture during a test).
         self.capture = make_capture()
+        self.ordered = list(unique_tests(iter_test_cases(self.load_suite())))
         self.runner = self.make_runner(dict(self.ordered))
 
     def close(self):

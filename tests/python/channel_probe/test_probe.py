@@ -18,3 +18,17 @@ class Probe(unittest.TestCase):
         import sys
         print("from python", flush=True)
         subprocess.run([sys.executable, "-c", "print('from a child process')"], check=True)
+
+
+class Crashes(unittest.TestCase):
+    """Run only on request by test_unittest_worker.CrashTests."""
+
+    def test_hang(self):
+        import time
+        print("before the hang", flush=True)
+        time.sleep(60)
+
+    def test_segfault(self):
+        import ctypes
+        print("before the crash", flush=True)
+        ctypes.string_at(0)
