@@ -161,3 +161,18 @@ FL_TEST(db_fidelity, wal_template_copy) { check_wal_template("copy"); }
 FL_TEST(db_fidelity, wal_template_backup) { check_wal_template("backup"); }
 FL_TEST(db_fidelity, wal_template_memory) { check_wal_template("memory"); }
 FL_TEST(db_fidelity, wal_template_dump) { check_wal_template("dump"); }
+
+/* fl_test_sqlite_open fails the calling test (these are expected to fail: xfail). */
+FL_TEST_XFAIL(db_fidelity, open_fails_the_test_for_an_alias_not_given)
+{
+    unsetenv("FORKLESS_DB_NOSUCHALIAS");
+    fl_test_sqlite_open("nosuchalias");
+}
+
+FL_TEST_XFAIL(db_fidelity, open_fails_the_test_for_a_server_database)
+{
+    setenv("FORKLESS_DB_PGALIAS", "postgresql://u@h/db", 1);
+    setenv("FORKLESS_DB_PGALIAS_NAME", "db", 1);
+    setenv("FORKLESS_DB_PGALIAS_METHOD", "template", 1);
+    fl_test_sqlite_open("pgalias");
+}
