@@ -58,6 +58,7 @@ typedef struct worker {
     int progressed;          /* a test of this process got a status */
     int deaths_in_a_row;     /* processes of this slot that died without progress */
     int ignore_events;
+    char *capture_path;      /* the worker's capture file (hello), read if it dies */
 } worker;
 
 typedef struct run {
@@ -216,6 +217,8 @@ static void reset_worker(worker *w)
     w->cancelled = w->kill_stage = 0;
     w->progressed = 0;
     w->ignore_events = 0;
+    free(w->capture_path);
+    w->capture_path = NULL;
 }
 
 static int start_worker(run *r, worker *w, fl_error *err)
@@ -366,6 +369,33 @@ static int expect_current(run *r, worker *w, const fl_event *ev, const char *lin
     return 1;
 }
 
+/* Only files named like ours are ever read or removed: a worker's word is not enough. */
+static int is_capture_file(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return base && !strncmp(base + 1, "forkless-capture-", 17) && !strstr(path, "..");
+}
+
+/* After a worker died in a test: what the test wrote to its capture file (the last 64 KiB),
+ * then the file is removed — the worker could not. */
+static void collect_capture(worker *w, int in_test)
+{
+    if (!w->capture_path)
+        return;
+    FILE *f = in_test ? fopen(w->capture_path, "rb") : NULL;
+    if (f) {
+        char buf[65536];
+        if (fseek(f, 0, SEEK_END) == 0) {
+            long size = ftell(f);
+            fseek(f, size > (long)sizeof buf ? size - (long)sizeof buf : 0, SEEK_SET);
+        }
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        fl_bytes_append(&w->output, buf, n);
+    }
+    remove(w->capture_path);
+}
+
 static void on_hello(run *r, worker *w, const fl_event *ev, const char *line, size_t len)
 {
     if (w->state != W_STARTING) {
@@ -379,6 +409,8 @@ static void on_hello(run *r, worker *w, const fl_event *ev, const char *line, si
         protocol_error(r, w, what, line, len);
         return;
     }
+    if (ev->capture && is_capture_file(ev->capture))
+        w->capture_path = fl_xstrdup(ev->capture);
     if (!r->listed && w->slot == 1) {
         fl_cmd_list(&w->commands);
         w->state = W_LISTING;
@@ -608,6 +640,7 @@ static void worker_gone(run *r, worker *w, const fl_exit *ex)
     drain_output(r, w);
     wstate was = w->state_before_end;
     int clean = was == W_STOPPING && ex->exited && ex->code == 0 && !w->kill_reason;
+    collect_capture(w, !clean && was == W_BUSY && w->test_started);
     if (!clean && !w->cancelled && !r->interrupts) {
         char tail[1200];
         fl_bytes copy = {0};

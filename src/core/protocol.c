@@ -87,6 +87,8 @@ static int parse_fields(json_t *root, fl_event *ev, fl_error *err)
         rc = need_integer(root, "protocol", &ev->protocol, 1, err);
         if (rc == FL_OK)
             rc = need_string(root, "worker", &ev->worker, 0, err);
+        if (rc == FL_OK)
+            rc = need_string(root, "capture", &ev->capture, 0, err);
         return rc;
     case FL_EV_TEST:
         rc = need_string(root, "id", &ev->id, 1, err);

@@ -28,6 +28,7 @@ typedef struct fl_event {
     fl_event_type type;
     long long protocol;      /* hello */
     const char *worker;      /* hello, may be NULL */
+    const char *capture;     /* hello: the worker's capture file, may be NULL */
     const char *id;          /* test, start, result */
     const char *group;       /* test */
     const char *file;        /* test, may be NULL */

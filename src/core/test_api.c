@@ -370,8 +370,14 @@ static int worker_main(void)
     registry r;
     registry_build(&r);
     worker_io io = {events, {0}};
-    fl_bytes_printf(&io.line, "{\"type\":\"hello\",\"protocol\":%d,\"worker\":\"forkless-c %s\",\"pid\":%ld}",
-                  FORKLESS_PROTOCOL_VERSION, FORKLESS_VERSION, fl_getpid());
+    fl_bytes_printf(&io.line, "{\"type\":\"hello\",\"protocol\":%d,\"worker\":\"forkless-c %s\",\"pid\":%ld",
+                    FORKLESS_PROTOCOL_VERSION, FORKLESS_VERSION, fl_getpid());
+    const char *capture = fl_capture_open(&err);
+    if (capture) {
+        fl_bytes_puts(&io.line, ",\"capture\":");
+        fl_json_quote(&io.line, capture);
+    }
+    fl_bytes_puts(&io.line, "}");
     emit(&io);
     char *line = NULL;
     size_t cap = 0;
@@ -396,6 +402,7 @@ static int worker_main(void)
             break;
     }
     free(line);
+    fl_capture_close();
     fl_bytes_free(&io.line);
     registry_free(&r);
     fclose(commands);

@@ -128,12 +128,16 @@ int fl_channel_open_from_env(FILE **commands, FILE **events, fl_error *err);
 
 /* ---- per-test output capture inside a worker ------------------------------------------- */
 
-/* Between begin and end, the worker's descriptors 1 and 2 write to a private temporary
- * file, so each test's output is attributed exactly (sent in its result).  If the worker
- * dies of a signal (crash, or the SIGTERM of a timeout) meanwhile, a handler first copies
- * the captured tail to the real stdout, where the coordinator finds it. */
+/* Between begin and end, the worker's descriptors 1 and 2 write to a private file, so each
+ * test's output is attributed exactly (sent in its result).  The file's path goes in the
+ * worker's hello: if the worker dies in a test — a crash, exit(), a sanitizer report, the
+ * kill of a timeout — the coordinator shows the tail of what the test wrote there, then
+ * removes the file.  fl_capture_open returns the path (static storage) or NULL. */
+const char *fl_capture_open(fl_error *err);
 int fl_capture_begin(fl_error *err);
 /* Restores stdout/stderr and returns what was written (malloc'd, NUL-terminated). */
 char *fl_capture_end(size_t *len);
+/* Closes and removes the capture file (a worker's clean exit). */
+void fl_capture_close(void);
 
 #endif

@@ -663,52 +663,39 @@ int fl_channel_open_from_env(FILE **commands, FILE **events, fl_error *err)
 /* ---- per-test output capture ------------------------------------------------------------ */
 
 static int capture_fd = -1, real_stdout = -1, real_stderr = -1;
-static volatile sig_atomic_t capturing;
+static char capture_path[64];
 
-/* Async-signal-safe: copies the last 64 KiB captured to the real stdout, then dies of the
- * same signal. */
-static void dump_capture_and_die(int signo)
+const char *fl_capture_open(fl_error *err)
 {
-    if (capturing && capture_fd >= 0 && real_stdout >= 0) {
-        off_t end = lseek(capture_fd, 0, SEEK_END);
-        off_t from = end > 65536 ? end - 65536 : 0;
-        char buf[4096];
-        ssize_t n;
-        while (from < end && (n = pread(capture_fd, buf, sizeof buf, from)) > 0) {
-            ssize_t ignored = write(real_stdout, buf, (size_t)n);
-            (void)ignored;
-            from += n;
-        }
+    if (capture_fd >= 0)
+        return capture_path;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(capture_path, sizeof capture_path, "%s/forkless-capture-XXXXXX",
+             tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+    capture_fd = mkostemp(capture_path, O_CLOEXEC);
+    if (capture_fd < 0) {
+        fl_error_set(err, FL_ERR_IO, "cannot create a capture file '%s': %s", capture_path, strerror(errno));
+        return NULL;
     }
-    signal(signo, SIG_DFL);
-    raise(signo);
-}
-
-static int capture_init(fl_error *err)
-{
-    char path[] = "/tmp/forkless-capture-XXXXXX";
-    capture_fd = mkostemp(path, O_CLOEXEC);
-    if (capture_fd < 0)
-        return fl_error_set(err, FL_ERR_IO, "cannot create a capture file in /tmp: %s", strerror(errno));
-    unlink(path);
     real_stdout = fcntl(1, F_DUPFD_CLOEXEC, 10);
     real_stderr = fcntl(2, F_DUPFD_CLOEXEC, 10);
-    const int deadly[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGTRAP};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = dump_capture_and_die;
-    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof deadly / sizeof *deadly; i++)
-        sigaction(deadly[i], &sa, NULL);
     /* Line-buffered: what a test printed before crashing is not lost in stdio's buffer. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    return FL_OK;
+    return capture_path;
+}
+
+void fl_capture_close(void)
+{
+    if (capture_fd < 0)
+        return;
+    close(capture_fd);
+    capture_fd = -1;
+    unlink(capture_path);
 }
 
 int fl_capture_begin(fl_error *err)
 {
-    if (capture_fd < 0 && capture_init(err) != FL_OK)
+    if (capture_fd < 0 && !fl_capture_open(err))
         return FL_ERR_IO;
     fflush(stdout);
     fflush(stderr);
@@ -716,7 +703,6 @@ int fl_capture_begin(fl_error *err)
         return fl_error_set(err, FL_ERR_IO, "cannot reset the capture file: %s", strerror(errno));
     dup2(capture_fd, 1);
     dup2(capture_fd, 2);
-    capturing = 1;
     return FL_OK;
 }
 
@@ -724,7 +710,6 @@ char *fl_capture_end(size_t *len)
 {
     fflush(stdout);
     fflush(stderr);
-    capturing = 0;
     dup2(real_stdout, 1);
     dup2(real_stderr, 2);
     off_t size = lseek(capture_fd, 0, SEEK_END);
