@@ -48,7 +48,10 @@ FL_TEST(crash, segfaults) {
 FL_TEST(crash, runs_after_segfault) { FL_ASSERT(1); }
 FL_TEST(abort, aborts) { abort(); }
 FL_TEST(abort, runs_after_abort) { FL_ASSERT(1); }
-FL_TEST(exits, calls_exit) { exit(3); }
+FL_TEST(exits, calls_exit) {
+    fprintf(stderr, "leaving with exit(3)\n");
+    exit(3);
+}
 
 static void write_pid(const char *name, long pid)
 {

@@ -61,6 +61,7 @@ FL_TEST(runner, exit_in_a_test_is_a_crash_with_its_code)
     run_cmd(&r, argv, NULL, 0);
     FL_ASSERT_EQ_INT(r.code, 1);
     FL_ASSERT_CONTAINS(r.out, "exit code 3");
+    FL_ASSERT_CONTAINS(r.out, "leaving with exit(3)"); /* from the worker's capture file */
     FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 0 passed, 1 failed, 0 skipped");
     cmd_result_free(&r);
 }
