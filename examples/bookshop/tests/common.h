@@ -38,8 +38,9 @@ extern bs_error terr;
         bs_error_clear(&terr);                                                             \
         int fails_rc_ = (expr);                                                            \
         if (fails_rc_ != (code))                                                           \
-            FL_FAIL("%s: expected %s, got %s (%s)", #expr, bs_code_name(code),             \
-                    bs_code_name(fails_rc_), terr.msg);                                    \
+            FL_FAIL("%s: expected %s, got %s%s%s%s", #expr, bs_code_name(code),            \
+                    bs_code_name(fails_rc_), terr.msg[0] ? " (" : "", terr.msg,            \
+                    terr.msg[0] ? ")" : "");                                               \
     } while (0)
 
 /* The worker's clone, configured, inside a fresh transaction. */
