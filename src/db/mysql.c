@@ -511,13 +511,14 @@ static int lookup_template(MYSQL *m, const char *name, char **actual, char key[7
     if (!res)
         return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`templates`: %s", mysql_error(m));
     MYSQL_ROW row = mysql_fetch_row(res);
-    if (row && row[0]) {
+    int found = row && row[0];
+    if (found) {
         *actual = strdup(row[0]);
         if (key && row[1])
             snprintf(key, 72, "%s", row[1]);
     }
-    mysql_free_result(res);
-    return row && row[0] && !*actual ? fl_error_set(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
+    mysql_free_result(res); /* row points into res: use only `found` from here */
+    return found && !*actual ? fl_error_set(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
 }
 
 static int is_kept(MYSQL *m, const char *name, int *kept, fl_error *err)
