@@ -310,14 +310,6 @@ static int check_ready_templates(fl_dbset *set, fl_error *err)
     return FL_OK;
 }
 
-static fl_dbset *sort_context;
-static int compare_by_url(const void *a, const void *b)
-{
-    const dbset_db *x = &sort_context->dbs[*(const size_t *)a];
-    const dbset_db *y = &sort_context->dbs[*(const size_t *)b];
-    return strcmp(x->target->url, y->target->url);
-}
-
 /* Takes every template's build lock, in URL order so that two runs sharing templates
  * cannot deadlock. */
 static int lock_templates(fl_dbset *set, fl_db_build **builds, fl_error *err)
@@ -325,10 +317,12 @@ static int lock_templates(fl_dbset *set, fl_db_build **builds, fl_error *err)
     size_t *order = malloc((set->n ? set->n : 1) * sizeof *order);
     if (!order)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < set->n; i++)
-        order[i] = i;
-    sort_context = set; /* prepare_templates runs on one thread */
-    qsort(order, set->n, sizeof *order, compare_by_url);
+    for (size_t i = 0; i < set->n; i++) { /* insertion sort by URL: a handful of aliases */
+        size_t j = i;
+        for (; j > 0 && strcmp(set->dbs[order[j - 1]].target->url, set->dbs[i].target->url) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
     int rc = FL_OK;
     for (size_t k = 0; k < set->n && rc == FL_OK; k++) {
         dbset_db *db = &set->dbs[order[k]];
