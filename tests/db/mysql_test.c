@@ -444,3 +444,168 @@ FL_TEST(mysql, setup_builds_and_caches_the_template)
     free(url);
     free(tpl);
 }
+
+/* ---- faults: a run killed mid-clone, the server stopped mid-clone --------------------- */
+
+/* A template whose copy takes a while: a few tables of rows. */
+static void make_slow_template(const char *name, int rows)
+{
+    char *sql = fl_xasprintf(
+        "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s`; USE `%s`;"
+        "SET SESSION max_recursive_iterations = 10000000;"
+        "CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(200), KEY (v));"
+        "INSERT INTO a (v) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE"
+        " n < %d) SELECT REPEAT(MD5(n), 6) FROM s;"
+        "CREATE TABLE b LIKE a; INSERT INTO b SELECT * FROM a;"
+        "CREATE TABLE c LIKE a; INSERT INTO c SELECT * FROM a;",
+        name, name, name, rows);
+    myt_exec(NULL, sql);
+    free(sql);
+}
+
+FL_TEST(mysql, run_killed_mid_clone_then_gc)
+{
+    char *tpl = myt_unique("mkill");
+    make_slow_template(tpl, 60000);
+    char *url = myt_url(tpl);
+    char *run_id = fl_xasprintf("kill%ld", (long)fl_getpid() % 10000);
+    char *prefix = fl_xasprintf("%s_fl_%s_", tpl, run_id);
+    fl_proc *holder = dbt_start_holder(url, run_id, "copy", NULL);
+    for (int i = 0; i < 300 && myt_count_prefix(prefix) == 0; i++)
+        fl_sleep_ms(20);
+    FL_ASSERT_GT_INT(myt_count_prefix(prefix), 0); /* the clones are being made */
+    kill_and_reap(holder);
+    for (int i = 0; i < 200 && myt_count_prefix(prefix) > 0; i++) {
+        run_gc(url, NULL);
+        if (myt_count_prefix(prefix) > 0)
+            fl_sleep_ms(100);
+    }
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    /* the template is intact and clonable */
+    char **urls = NULL;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_clone(url, 1, NULL, &urls, &err), FL_OK);
+    char *name = name_of(urls[0]);
+    myt_assert_same(tpl, name);
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_strv_free(urls);
+    myt_drop(tpl);
+    free(name);
+    free(prefix);
+    free(run_id);
+    free(url);
+    free(tpl);
+}
+
+/* Starts a throwaway server for this test (distinct port); NULL when it cannot. */
+static char *start_own_server(const char *dir, int port)
+{
+    char *cmd = fl_xasprintf("'%s/tests/servers/start-mariadb.sh' '%s/my' %d", FL_SOURCE_DIR, dir,
+                             port);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    free(cmd);
+    char *url = NULL;
+    if (r.code == 0 && strstr(r.out, "mysql://")) {
+        const char *u = strstr(r.out, "mysql://");
+        url = fl_xstrndup(u, strcspn(u, "\r\n"));
+    }
+    cmd_result_free(&r);
+    return url;
+}
+
+static void stop_own_server(const char *dir)
+{
+    char *cmd = fl_xasprintf("'%s/tests/servers/stop-servers.sh' '%s'; for i in $(seq 50); do "
+                             "[ -e '%s/my/mysqld.pid' ] || exit 0; sleep 0.2; done", FL_SOURCE_DIR,
+                             dir, dir);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    cmd_result_free(&r);
+    free(cmd);
+}
+
+FL_TEST(mysql, server_stopped_mid_clone)
+{
+    myt_server(); /* skips without a test server, like the others */
+    const char *dir = temp_dir();
+    int port = 33000 + (int)(fl_getpid() % 500) + 600;
+    char *server = start_own_server(dir, port);
+    if (!server)
+        FL_SKIP("cannot start a throwaway MariaDB server with tests/servers/start-mariadb.sh on "
+                "port %d: the server-stopped-mid-clone test did not run", port);
+    MYSQL *m = myt_connect_to(server);
+    mysql_close(m);
+    /* fill a template on the own server through its URL */
+    char *tpl_url = myt_url_on(server, "slowtpl");
+    {
+        MYSQL *c = myt_connect_to(server);
+        char *sql = fl_xasprintf(
+            "CREATE DATABASE slowtpl; USE slowtpl; SET SESSION max_recursive_iterations = 10000000;"
+            "CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(200), KEY (v));"
+            "INSERT INTO a (v) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s"
+            " WHERE n < 100000) SELECT REPEAT(MD5(n), 6) FROM s;"
+            "CREATE TABLE b LIKE a; INSERT INTO b SELECT * FROM a;");
+        if (mysql_query(c, sql) != 0)
+            FL_FAIL("cannot fill the template: %s", mysql_error(c));
+        do {
+            MYSQL_RES *res = mysql_store_result(c);
+            if (res)
+                mysql_free_result(res);
+        } while (mysql_next_result(c) == 0);
+        FL_ASSERT_EQ_INT(mysql_errno(c), 0);
+        free(sql);
+        mysql_close(c);
+    }
+    /* clone in another process; stop the server while it copies */
+    char *line = fl_xasprintf("exec '%s' db clone '%s' --count 2", forkless_bin(), tpl_url);
+    char *argv[] = {"/bin/sh", "-c", line, NULL};
+    fl_spawn_opts o = {.argv = argv, .capture_output = 1, .stdin_null = 1};
+    fl_proc *p;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_spawn(&o, &p, &err), FL_OK);
+    fl_sleep_ms(400);
+    stop_own_server(dir);
+    fl_bytes out = {0};
+    char buf[4096];
+    long n;
+    for (;;) {
+        fl_wait_item it = {fl_proc_output(p), 0, 0};
+        fl_wait(&it, 1, 1000);
+        n = fl_stream_read(fl_proc_output(p), buf, sizeof buf);
+        if (n > 0)
+            fl_bytes_append(&out, buf, (size_t)n);
+        else if (n == 0 || n == FL_STREAM_ERROR)
+            break;
+    }
+    fl_exit ex;
+    fl_proc_wait(p, &ex);
+    fl_proc_free(p);
+    char *text = fl_bytes_take(&out);
+    FL_ASSERT_EQ_INT(ex.code, 3);
+    FL_ASSERT_CONTAINS(text, "forkless db:");
+    FL_ASSERT(strstr(text, "forkless@") == NULL); /* no password */
+    /* back up: what the dead clone left is gc's (its run is gone) */
+    char *again = start_own_server(dir, port);
+    FL_ASSERT_NOT_NULL(again);
+    char *urls[] = {tpl_url};
+    size_t removed = 0;
+    FL_ASSERT_EQ_INT(fl_db_gc(urls, 1, NULL, &removed, &err), FL_OK);
+    MYSQL *c = myt_connect_to(server);
+    FL_ASSERT_EQ_INT(mysql_query(c, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
+                                    "SCHEMA_NAME LIKE 'slowtpl\\_fl\\_%'"),
+                     0);
+    MYSQL_RES *res = mysql_store_result(c);
+    MYSQL_ROW row = mysql_fetch_row(res);
+    FL_ASSERT_EQ_STR(row[0], "0");
+    mysql_free_result(res);
+    mysql_close(c);
+    stop_own_server(dir);
+    free(again);
+    free(text);
+    free(line);
+    free(tpl_url);
+    free(server);
+}
