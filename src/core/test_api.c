@@ -367,6 +367,7 @@ static int worker_main(void)
         fprintf(stderr, "forkless worker: %s\n", err.msg);
         return FL_EXIT_USAGE;
     }
+    fl_die_with_parent();
     registry r;
     registry_build(&r);
     worker_io io = {events, {0}};

@@ -111,6 +111,10 @@ int fl_fnmatch(const char *pattern, const char *text);
 void *fl_dl_open(const char *name, fl_error *err);
 void *fl_dl_sym(void *lib, const char *symbol);
 void fl_dl_close(void *lib);
+/* Asks the OS to kill this process when its parent dies (Linux; elsewhere nothing: the
+ * worker then ends when it reads end-of-file on its channel).  For workers, so that a
+ * coordinator killed with SIGKILL leaves no worker behind, even one stuck in a test. */
+void fl_die_with_parent(void);
 /* Sets (overwrites) an environment variable of this process. */
 int fl_setenv(const char *name, const char *value);
 /* 1 when path exists (any type). */

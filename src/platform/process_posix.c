@@ -28,6 +28,9 @@
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
 #endif
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 extern char **environ;
 
@@ -606,6 +609,16 @@ void fl_dl_close(void *lib)
 {
     if (lib)
         dlclose(lib);
+}
+
+void fl_die_with_parent(void)
+{
+#if defined(__linux__)
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) /* it died before the request took effect */
+        raise(SIGKILL);
+#endif
 }
 
 int fl_setenv(const char *name, const char *value)

@@ -8,6 +8,7 @@
 #include <forkless/test.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,39 @@ static void write_pid(const char *name, long pid)
         fprintf(f, "%ld\n", pid);
         fclose(f);
     }
+}
+
+/* With --db default=sqlite:...: the template gets a table; a test writes to its clone and
+ * crashes; the next test, in the replacement worker, must see a fresh clone. */
+FL_DB_SETUP()
+{
+    sqlite3 *db;
+    FL_ASSERT_EQ_INT(sqlite3_open(fl_test_db_name("default"), &db), SQLITE_OK);
+    FL_ASSERT_EQ_INT(sqlite3_exec(db, "CREATE TABLE notes(body TEXT)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int count_notes(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    FL_ASSERT_EQ_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM notes", -1, &st, NULL), SQLITE_OK);
+    FL_ASSERT_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+FL_TEST(dbcrash, writes_then_crashes) {
+    sqlite3 *db = fl_test_sqlite_open("default");
+    FL_ASSERT_EQ_INT(sqlite3_exec(db, "INSERT INTO notes VALUES ('half-done work')", NULL, NULL, NULL), SQLITE_OK);
+    FL_ASSERT_EQ_INT(count_notes(db), 1);
+    sqlite3_close(db);
+    write_through_null();
+}
+FL_TEST(dbcrash, sees_a_fresh_clone) {
+    sqlite3 *db = fl_test_sqlite_open("default");
+    FL_ASSERT_EQ_INT(count_notes(db), 0);
+    sqlite3_close(db);
 }
 
 FL_TEST(hang, forever) {

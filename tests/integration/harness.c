@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "core/util.h"
@@ -41,6 +42,11 @@ static char **environment_with(char *const extra[])
 
 void run_cmd(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms)
 {
+    run_cmd_signal(r, argv, env_extra, interrupt_after_ms, SIGINT);
+}
+
+void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms, int signo)
+{
     memset(r, 0, sizeof *r);
     char **env = environment_with(env_extra);
     fl_spawn_opts o = {.argv = argv, .envp = env, .capture_output = 1, .stdin_null = 1};
@@ -67,7 +73,7 @@ void run_cmd(cmd_result *r, char *const argv[], char *const env_extra[], int int
             break;
         double elapsed = fl_monotonic() - start;
         if (interrupt_after_ms > 0 && !interrupted && elapsed * 1000 >= interrupt_after_ms) {
-            kill((pid_t)r->pid, SIGINT);
+            kill((pid_t)r->pid, signo);
             interrupted = 1;
         }
         if (elapsed > 120) {
@@ -165,4 +171,21 @@ const char *python(void)
         if (fl_file_exists(candidates[i]))
             return candidates[i];
     FL_FAIL("python3 is not installed (apt-get install python3)");
+}
+
+const char *files_matching(const char *dir, const char *part)
+{
+    static char names[4096];
+    names[0] = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return names;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, part) && strlen(names) + strlen(e->d_name) + 2 < sizeof names) {
+            strcat(names, e->d_name);
+            strcat(names, "\n");
+        }
+    closedir(d);
+    return names;
 }

@@ -18,6 +18,10 @@ typedef struct cmd_result {
  * NULL) added to the environment; if interrupt_after_ms > 0, sends SIGINT to it after that
  * long.  Fails the test if it cannot be started or takes longer than 120 s. */
 void run_cmd(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms);
+/* The same, with another signal than SIGINT (e.g. SIGKILL). */
+void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], int after_ms, int signo);
+/* Names in dir containing part, one per line ("" when none; static storage). */
+const char *files_matching(const char *dir, const char *part);
 void cmd_result_free(cmd_result *r);
 /* The last non-empty line of out (static storage). */
 const char *output_last_line(const char *out);

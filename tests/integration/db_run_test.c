@@ -1,0 +1,83 @@
+/*
+ * db_run_test.c — databases through a whole run of a real C test binary (the fixture):
+ * a crashed worker's slot gets a fresh clone; nothing is left after a normal run, after
+ * Ctrl-C, or after the coordinator is killed with SIGKILL followed by `forkless db gc`;
+ * and no worker outlives a killed coordinator.
+ */
+#include <forkless/test.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char db_flag[400], state_flag[400], pid_env[400];
+
+/* A fresh directory holding the template; returns the directory. */
+static const char *prepare(void)
+{
+    const char *dir = temp_dir();
+    snprintf(db_flag, sizeof db_flag, "--db=default=sqlite:%s/t.db", dir);
+    snprintf(state_flag, sizeof state_flag, "--state-dir=%s/state", dir);
+    snprintf(pid_env, sizeof pid_env, "FIXTURE_PIDDIR=%s", dir);
+    return dir;
+}
+
+FL_TEST(db_run, crashed_slot_gets_a_fresh_clone_and_nothing_is_left)
+{
+    const char *dir = prepare();
+    char *argv[] = {(char *)fixture_bin(), "-j", "1", "--progress=never", db_flag, state_flag, "-k", "dbcrash.*",
+                    NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    FL_ASSERT_EQ_INT(r.code, 1);
+    FL_ASSERT_CONTAINS(r.out, "template default built");
+    FL_ASSERT_CONTAINS(r.out, "dbcrash.writes_then_crashes");
+    /* The test after the crash ran in a new worker on a re-made clone: no 'half-done work'. */
+    FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 1 passed, 1 failed, 0 skipped");
+    FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
+    FL_ASSERT_CONTAINS(files_matching(dir, "t.db"), "t.db");
+    cmd_result_free(&r);
+}
+
+FL_TEST(db_run, ctrl_c_leaves_no_clone)
+{
+    const char *dir = prepare();
+    char *argv[] = {(char *)fixture_bin(), "-j", "2", "--progress=never", db_flag, state_flag, "-k", "hang.*",
+                    "-k", "slow.*", NULL};
+    char *env[] = {pid_env, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 2000);
+    FL_ASSERT_EQ_INT(r.code, 130);
+    FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
+    FL_ASSERT(!process_alive(read_number(dir, "worker")));
+    cmd_result_free(&r);
+}
+
+FL_TEST(db_run, killed_coordinator_leaves_no_worker_and_gc_cleans_up)
+{
+    const char *dir = prepare();
+    char *argv[] = {(char *)fixture_bin(), "-j", "2", "--progress=never", db_flag, state_flag, "-k", "hang.*",
+                    NULL};
+    char *env[] = {pid_env, NULL};
+    cmd_result r;
+    run_cmd_signal(&r, argv, env, 2000, SIGKILL);
+    FL_ASSERT_EQ_INT(r.signo, SIGKILL);
+    cmd_result_free(&r);
+    /* The worker stuck in hang.forever dies with its coordinator. */
+    long worker = read_number(dir, "worker");
+    FL_ASSERT_GT_INT(worker, 0);
+    for (int i = 0; i < 50 && process_alive(worker); i++)
+        usleep(100000);
+    FL_ASSERT(!process_alive(worker));
+    /* Its clones are still there until gc collects them. */
+    FL_ASSERT_NE_STR(files_matching(dir, ".fl-"), "");
+    char url[400];
+    snprintf(url, sizeof url, "sqlite:%s/t.db", dir);
+    char *gc[] = {(char *)forkless_bin(), "db", "gc", url, NULL};
+    run_cmd(&r, gc, NULL, 0);
+    FL_ASSERT_EQ_INT(r.code, 0);
+    FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
+    cmd_result_free(&r);
+}
