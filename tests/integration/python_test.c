@@ -6,6 +6,7 @@
  */
 #include <forkless/test.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -40,4 +41,76 @@ FL_TEST(python_adapter, django_example_runs_twice_on_sqlite)
     FL_ASSERT_CONTAINS(r.out, "template default reused");
     FL_ASSERT_CONTAINS(output_last_line(r.out), ", 0 failed");
     cmd_result_free(&r);
+}
+
+/* The server a test may use, from FORKLESS_TEST_<ENGINE>_URL (scheme://user[:pw]@host:port/db);
+ * skips loudly without it, and fails instead where CI demands servers. */
+typedef struct server {
+    char user[64], password[64], host[128], port[16];
+} server;
+
+static void need_server(const char *variable, server *s)
+{
+    const char *url = getenv(variable);
+    if (!url || !*url) {
+        if (getenv("FORKLESS_REQUIRE_SERVERS") && !strcmp(getenv("FORKLESS_REQUIRE_SERVERS"), "1"))
+            FL_FAIL("%s is not set but FORKLESS_REQUIRE_SERVERS=1", variable);
+        FL_SKIP("NO SERVER: set %s (tests/servers/ starts one) to run this test", variable);
+    }
+    memset(s, 0, sizeof *s);
+    const char *p = strstr(url, "://");
+    FL_ASSERT_NOT_NULL(p);
+    p += 3;
+    const char *at = strchr(p, '@');
+    FL_ASSERT_NOT_NULL(at);
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    snprintf(s->user, sizeof s->user, "%.*s", (int)((colon ? colon : at) - p), p);
+    if (colon)
+        snprintf(s->password, sizeof s->password, "%.*s", (int)(at - colon - 1), colon + 1);
+    const char *host = at + 1, *port = strchr(host, ':'), *slash = strchr(host, '/');
+    FL_ASSERT(port && slash && port < slash);
+    snprintf(s->host, sizeof s->host, "%.*s", (int)(port - host), host);
+    snprintf(s->port, sizeof s->port, "%.*s", (int)(slash - port - 1), port + 1);
+}
+
+static void django_example_on(const char *engine, const server *s)
+{
+    char script[2048];
+    snprintf(script, sizeof script,
+             "cd '%s' && '%s' run -j 2 --progress=never --django --python='%s' --rebuild && "
+             "'%s' run -j 2 --progress=never --django --python='%s'",
+             source_path("examples/django"), forkless_bin(), python(), forkless_bin(), python());
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    char v_engine[64], v_user[128], v_password[128], v_host[200], v_port[64], v_name[128];
+    snprintf(v_engine, sizeof v_engine, "FORKLESS_EXAMPLE_DB=%s", engine);
+    snprintf(v_user, sizeof v_user, "FORKLESS_EXAMPLE_DB_USER=%s", s->user);
+    snprintf(v_password, sizeof v_password, "FORKLESS_EXAMPLE_DB_PASSWORD=%s", s->password);
+    snprintf(v_host, sizeof v_host, "FORKLESS_EXAMPLE_DB_HOST=%s", s->host);
+    snprintf(v_port, sizeof v_port, "FORKLESS_EXAMPLE_DB_PORT=%s", s->port);
+    /* Its own database name, so that runs of this test on one server do not meet. */
+    snprintf(v_name, sizeof v_name, "FORKLESS_EXAMPLE_DB_NAME=fl_example_%d", fl_test_worker());
+    char *env[] = {v_engine, v_user, v_password, v_host, v_port, v_name, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 0);
+    FL_ASSERT_EQ_INT(r.code, 0);
+    FL_ASSERT_CONTAINS(r.out, "template default built");
+    FL_ASSERT_CONTAINS(r.out, "template default reused");
+    FL_ASSERT_CONTAINS(output_last_line(r.out), ", 0 failed");
+    if (s->password[0])
+        FL_ASSERT(strstr(r.out, s->password) == NULL); /* never printed */
+    cmd_result_free(&r);
+}
+
+FL_TEST(python_adapter, django_example_runs_on_postgresql)
+{
+    server s;
+    need_server("FORKLESS_TEST_PG_URL", &s);
+    django_example_on("postgresql", &s);
+}
+
+FL_TEST(python_adapter, django_example_runs_on_mariadb)
+{
+    server s;
+    need_server("FORKLESS_TEST_MYSQL_URL", &s);
+    django_example_on("mysql", &s);
 }
