@@ -56,7 +56,7 @@ static const struct known_scheme {
     {"postgres", POSTGRES_MISSING},
     {"mysql", MYSQL_MISSING},
     {"mariadb", MYSQL_MISSING},
-    {"oracle", "Oracle support (ODPI-C not found at build time)"},
+    {"oracle", "Oracle support (its engine is not part of this version)"},
 };
 
 const char *const *fl_db_engines(void)
