@@ -198,6 +198,8 @@ static int set_option(my_url *u, const char *key, char *value)
         rc = parse_bool(value, &u->ssl_verify) == 0 ? 0 : -2;
     else if (strcmp(k, "connect_timeout") == 0)
         rc = parse_uint(value, 3600, &u->connect_timeout) == 0 ? 0 : -2;
+    else if (strcmp(k, "copy_jobs") == 0)
+        rc = parse_uint(value, 64, &u->copy_jobs) == 0 && u->copy_jobs > 0 ? 0 : -2;
     free(value);
     return rc;
 }
@@ -228,7 +230,7 @@ static int parse_query(my_url *u, const char *query, const char *shown, fl_error
                 err, FL_ERR_USAGE,
                 rc == -1 ? "MySQL URL '%s': unknown option '%s' (known: socket, charset, ssl, "
                            "ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, "
-                           "ssl_verify_server_cert, connect_timeout, read_default_file, "
+                           "ssl_verify_server_cert, connect_timeout, copy_jobs, read_default_file, "
                            "read_default_group)"
                          : "MySQL URL '%s': bad value for option '%s'",
                 shown, key);
@@ -906,7 +908,8 @@ static int mysql_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_er
         made = 1;
         rc = mr->dump ? my_dump_schema(url_of(r->target), r->target->redacted, m, mr->source,
                                        name, err)
-                      : my_copy_schema(m, mr->source, name, err);
+                      : my_copy_schema(url_of(r->target), r->target->redacted, m, mr->source,
+                                       name, err);
         if (rc != FL_OK)
             fl_error_prefix(err, "copying '%s' into clone '%s'", mr->source, name);
     }

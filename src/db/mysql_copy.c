@@ -10,6 +10,9 @@
  *      the order and cycles do not matter;
  *   4. the rows by INSERT INTO clone.t (cols) SELECT cols FROM template.t, generated
  *      columns left out, UNIQUE_CHECKS=0 and NO_AUTO_VALUE_ON_ZERO;
+ *      steps 3 and 4 run on copy_jobs connections at once (default 4), the tables shared
+ *      out biggest first, because a clone's time goes into per-table latency (file
+ *      creation, flushing) more than into the server's throughput;
  *   5. routines, then views (retried until their dependencies exist), then triggers (after
  *      the rows, so they do not fire on the copy), then events — each from its SHOW
  *      CREATE, under its own sql_mode, client character set and time zone, with
@@ -201,6 +204,8 @@ typedef struct table_info {
     char *name;
     char *engine;
     int is_sequence;
+    unsigned long long bytes; /* data + index size, for sharing the work out */
+    int taken;                /* given to a copy job */
     my_buf columns; /* the non-generated columns, quoted, comma-separated */
 } table_info;
 
@@ -235,7 +240,8 @@ static int list_tables(MYSQL *m, const char *src, table_list *out, fl_error *err
 {
     memset(out, 0, sizeof *out);
     MYSQL_RES *res = list_objects(
-        m, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES", "TABLE_SCHEMA",
+        m, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, IFNULL(DATA_LENGTH, 0) + IFNULL(INDEX_LENGTH, 0)"
+        " FROM information_schema.TABLES", "TABLE_SCHEMA",
         src, "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME", "listing the template's tables", err);
     if (!res)
         return FL_ERR_DB;
@@ -268,6 +274,7 @@ static int list_tables(MYSQL *m, const char *src, table_list *out, fl_error *err
         t->name = strdup(name);
         t->engine = strdup(engine ? engine : "");
         t->is_sequence = sequence;
+        t->bytes = row[3] ? strtoull(row[3], NULL, 10) : 0;
         if (!t->name || !t->engine)
             rc = nomem(err);
     }
@@ -383,7 +390,74 @@ static int copy_rows(MYSQL *m, const char *src, const char *dst, const table_inf
     return rc;
 }
 
-static int copy_tables(MYSQL *m, const char *src, const char *dst, fl_error *err)
+/* One connection's share of the tables: created and filled in the clone. */
+typedef struct copy_job {
+    const my_url *u;
+    const char *shown, *src, *dst, *charset;
+    MYSQL *m;             /* NULL: the job opens (and closes) its own connection */
+    table_info **tables;
+    size_t n;
+    unsigned long long bytes;
+    int rc;
+    fl_error err;
+} copy_job;
+
+static int run_copy_job(copy_job *j)
+{
+    MYSQL *m = j->m;
+    int rc = FL_OK;
+    if (!m) {
+        rc = my_connect(j->u, j->shown, &m, &j->err);
+        if (rc == FL_OK)
+            rc = copy_session(m, j->charset, &j->err);
+        if (rc == FL_OK && mysql_select_db(m, j->dst) != 0)
+            rc = fl_error_set(&j->err, FL_ERR_DB, "cannot use database '%s': %s", j->dst,
+                              mysql_error(m));
+    }
+    for (size_t i = 0; rc == FL_OK && i < j->n; i++) {
+        rc = create_table(m, j->src, j->dst, j->tables[i]->name, &j->err);
+        if (rc == FL_OK)
+            rc = copy_rows(m, j->src, j->dst, j->tables[i], &j->err);
+    }
+    if (m && !j->m)
+        mysql_close(m);
+    return rc;
+}
+
+static void copy_job_thread(void *arg)
+{
+    copy_job *j = arg;
+    mysql_thread_init();
+    j->rc = run_copy_job(j);
+    mysql_thread_end();
+}
+
+/* Shares the tables out to jobs, biggest first, each to the least loaded job. */
+static void share_out(table_list *tables, copy_job *jobs, size_t k)
+{
+    for (;;) {
+        table_info *biggest = NULL;
+        for (size_t i = 0; i < tables->n; i++) {
+            table_info *t = &tables->v[i];
+            if (t->is_sequence || t->taken)
+                continue;
+            if (!biggest || t->bytes > biggest->bytes)
+                biggest = t;
+        }
+        if (!biggest)
+            return;
+        biggest->taken = 1;
+        copy_job *least = &jobs[0];
+        for (size_t i = 1; i < k; i++)
+            if (jobs[i].bytes < least->bytes)
+                least = &jobs[i];
+        least->tables[least->n++] = biggest;
+        least->bytes += biggest->bytes + 16384; /* a table costs something even empty */
+    }
+}
+
+static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const char *src,
+                       const char *dst, const char *charset, fl_error *err)
 {
     table_list tables;
     int rc = list_tables(m, src, &tables, err);
@@ -393,12 +467,40 @@ static int copy_tables(MYSQL *m, const char *src, const char *dst, fl_error *err
     for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
         if (tables.v[i].is_sequence)
             rc = create_sequence(m, src, dst, tables.v[i].name, err);
-    for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
-        if (!tables.v[i].is_sequence)
-            rc = create_table(m, src, dst, tables.v[i].name, err);
-    for (size_t i = 0; rc == FL_OK && i < tables.n; i++)
-        if (!tables.v[i].is_sequence)
-            rc = copy_rows(m, src, dst, &tables.v[i], err);
+    size_t k = u->copy_jobs ? u->copy_jobs : 4;
+    if (k > tables.n)
+        k = tables.n ? tables.n : 1;
+    copy_job *jobs = calloc(k, sizeof *jobs);
+    fl_thread **threads = calloc(k, sizeof *threads);
+    for (size_t i = 0; jobs && i < k; i++) {
+        jobs[i] = (copy_job){u, shown, src, dst, charset, i == 0 ? m : NULL, NULL, 0, 0, FL_OK, {0}};
+        if (!(jobs[i].tables = calloc(tables.n ? tables.n : 1, sizeof *jobs[i].tables)))
+            rc = nomem(err);
+    }
+    if (!jobs || !threads)
+        rc = nomem(err);
+    if (rc == FL_OK) {
+        share_out(&tables, jobs, k);
+        for (size_t i = 1; i < k; i++)
+            if (fl_thread_start(&threads[i], copy_job_thread, &jobs[i], NULL) != FL_OK) {
+                threads[i] = NULL;
+                copy_job_thread(&jobs[i]); /* no thread to be had: here */
+            }
+        jobs[0].rc = run_copy_job(&jobs[0]);
+        for (size_t i = 1; i < k; i++)
+            if (threads[i])
+                fl_thread_join(threads[i]);
+        for (size_t i = 0; i < k && rc == FL_OK; i++)
+            if (jobs[i].rc != FL_OK) {
+                rc = jobs[i].rc;
+                if (err)
+                    *err = jobs[i].err;
+            }
+    }
+    for (size_t i = 0; jobs && i < k; i++)
+        free(jobs[i].tables);
+    free(jobs);
+    free(threads);
     free_tables(&tables);
     return rc;
 }
@@ -550,7 +652,8 @@ static int copy_events(MYSQL *m, const char *src, const char *dst, const char *c
     return rc;
 }
 
-int my_copy_schema(MYSQL *m, const char *src, const char *dst, fl_error *err)
+int my_copy_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
+                   const char *dst, fl_error *err)
 {
     char charset[64];
     snprintf(charset, sizeof charset, "%s", mysql_character_set_name(m));
@@ -560,7 +663,7 @@ int my_copy_schema(MYSQL *m, const char *src, const char *dst, fl_error *err)
     if (rc == FL_OK && mysql_select_db(m, dst) != 0)
         rc = fl_error_set(err, FL_ERR_DB, "cannot use database '%s': %s", dst, mysql_error(m));
     if (rc == FL_OK)
-        rc = copy_tables(m, src, dst, err);
+        rc = copy_tables(u, shown, m, src, dst, charset, err);
     if (rc == FL_OK)
         rc = copy_routines(m, src, dst, charset, err);
     if (rc == FL_OK)

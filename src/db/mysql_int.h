@@ -27,6 +27,7 @@ typedef struct my_url {
     int ssl_verify;    /* ?ssl_verify_server_cert=true */
     char *ssl_ca, *ssl_capath, *ssl_cert, *ssl_key, *ssl_cipher;
     unsigned connect_timeout; /* seconds, default 10 */
+    unsigned copy_jobs;       /* ?copy_jobs=: connections copying tables per clone, default 4 */
 } my_url;
 
 /* A growing string for statements. */
@@ -65,7 +66,8 @@ int my_query_value(MYSQL *m, const char *sql, char **value, int *found, const ch
 
 /* The clone methods (mysql_copy.c).  Both create database dst (which must not exist) as a
  * copy of src on the server of u; on failure they leave dst for the caller to drop. */
-int my_copy_schema(MYSQL *m, const char *src, const char *dst, fl_error *err);
+int my_copy_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
+                   const char *dst, fl_error *err);
 int my_dump_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
                    const char *dst, fl_error *err);
 /* CREATE DATABASE dst with src's character set and collation. */
