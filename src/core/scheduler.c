@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "platform/fs.h"
 #include "platform/platform.h"
 
 void fl_plan_init(fl_plan *p, char *const *filters, size_t n_filters)
@@ -286,7 +287,7 @@ int fl_plan_save_durations(const fl_plan *p, const char *path, fl_error *err)
     int failed = ferror(out);
     failed |= fclose(out) != 0;
     int rc = FL_OK;
-    if (failed || rename(tmp, path) != 0) {
+    if (failed || fl_fs_rename(tmp, path, NULL) != FL_OK) { /* replaces path, also on Windows */
         rc = fl_error_set(err, FL_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
         remove(tmp);
     }

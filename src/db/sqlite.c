@@ -153,7 +153,7 @@ static int split_path(sqlite_target *s, const char *path)
     const char *dot = strrchr(s->base, '.');
     if (!dot || dot == s->base)
         dot = s->base + strlen(s->base);
-    s->stem = strndup(s->base, (size_t)(dot - s->base));
+    s->stem = fl_db_strdupf("%.*s", (int)(dot - s->base), s->base);
     s->ext = strdup(dot);
     s->hidden_stem = fl_db_strdupf(".%s", s->base);
     return s->stem && s->ext && s->hidden_stem ? 0 : -1;
@@ -883,7 +883,7 @@ static int parse_clone_name(const char *base, char **stem, char **ext, char run[
     const char *after = dash + 1, *ext_start = after + strspn(after, "abcdefghijklmnopqrstuvwxyz0123456789");
     if (*ext_start && *ext_start != '.')
         return 0;
-    *stem = strndup(base, (size_t)(infix - base));
+    *stem = fl_db_strdupf("%.*s", (int)(infix - base), base);
     *ext = strdup(ext_start);
     int ok = *stem && *ext &&
              fl_db_name_match(base, SQLITE_NAME_MAX, *stem, ".fl-", '-', *ext, NULL, run, slot, NULL) &&

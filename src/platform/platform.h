@@ -115,6 +115,8 @@ void fl_dl_close(void *lib);
  * worker then ends when it reads end-of-file on its channel).  For workers, so that a
  * coordinator killed with SIGKILL leaves no worker behind, even one stuck in a test. */
 void fl_die_with_parent(void);
+/* 1 while the process pid exists and has not ended (a zombie counts as ended). */
+int fl_process_alive(long pid);
 /* Sets (overwrites) an environment variable of this process. */
 int fl_setenv(const char *name, const char *value);
 /* 1 when path exists (any type). */

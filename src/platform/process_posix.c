@@ -621,6 +621,24 @@ void fl_die_with_parent(void)
 #endif
 }
 
+int fl_process_alive(long pid)
+{
+    if (pid <= 0 || kill((pid_t)pid, 0) != 0)
+        return 0;
+#if defined(__linux__)
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%*d %*s %c", &state) != 1)
+            state = 0;
+        fclose(f);
+        return state != 'Z';
+    }
+#endif
+    return 1;
+}
+
 int fl_setenv(const char *name, const char *value)
 {
     return setenv(name, value, 1) == 0 ? FL_OK : FL_ERR_NOMEM;

@@ -2,7 +2,9 @@
  * process_win32.c — platform.h on Windows: CreateProcessW with an explicit list of
  * inherited handles, a job object per worker, overlapped named pipes waited on with
  * events, Ctrl-C through SetConsoleCtrlHandler, crash codes described like POSIX signals,
- * the worker's channel and per-test output capture, and the small helpers.
+ * the worker's channel and per-test output capture (a crash or abort() ends the worker at
+ * once with its exception code, after flushing stdio into the capture file, instead of
+ * error reporting or a debugger), and the small helpers.
  *
  * Spawning.  The command line is built by fl_win_command_line (cmdline.c, Microsoft's
  * quoting rules) and converted to UTF-16 here, like every path and the environment.  The
@@ -19,8 +21,8 @@
  * also CREATE_NEW_PROCESS_GROUP, so a Ctrl-C in the console reaches only the coordinator,
  * which stops the workers itself (as the own process group does on POSIX).  There is no
  * SIGTERM: the polite kill signals the event "Local\forkless-stop-<pid>" that a C-API
- * worker waits on (fl_channel_open_from_env); the worker then writes out its captured
- * output and exits with code 143 (128+SIGTERM).  A process without that event is
+ * worker waits on (fl_channel_open_from_env); the worker then flushes its stdio into its
+ * capture file and exits with code 143 (128+SIGTERM).  A process without that event is
  * terminated at once, which is what SIGTERM does to a program that does not catch it.
  *
  * Pipes.  Our ends are overlapped named pipes, each with a manual-reset event; a read end
@@ -1109,6 +1111,20 @@ void fl_dl_close(void *lib)
         FreeLibrary((HMODULE)lib);
 }
 
+/* Nothing to ask for: a worker is in its coordinator's job object (new_group), which
+ * Windows kills when the coordinator's last handle to it closes, however it died. */
+void fl_die_with_parent(void) {}
+
+int fl_process_alive(long pid)
+{
+    HANDLE h = pid > 0 ? OpenProcess(SYNCHRONIZE, FALSE, (DWORD)pid) : NULL;
+    if (!h)
+        return 0;
+    int alive = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+    CloseHandle(h);
+    return alive;
+}
+
 int fl_setenv(const char *name, const char *value)
 {
     size_t n = strlen(name) + strlen(value) + 2;
@@ -1189,31 +1205,15 @@ char **fl_environ(void)
 
 static HANDLE capture_h = INVALID_HANDLE_VALUE;
 static int capture_fd = -1, real_stdout = -1, real_stderr = -1;
-static volatile LONG capturing;
+static char *capture_path;
+static wchar_t capture_path_w[MAX_PATH + 1];
 
-/* Copies the last 64 KiB captured to the real stdout (where the coordinator finds a dying
- * worker's last words). */
-static void dump_capture_tail(void)
+/* What the test printed into stdio's buffers goes to the capture file before we die (the
+ * coordinator shows the file's tail when a worker dies in a test). */
+static void flush_stdio(void)
 {
-    if (!capturing || capture_h == INVALID_HANDLE_VALUE || real_stdout < 0)
-        return;
-    HANDLE out = (HANDLE)_get_osfhandle(real_stdout);
-    LARGE_INTEGER size;
-    if (out == INVALID_HANDLE_VALUE || !GetFileSizeEx(capture_h, &size))
-        return;
-    ULONGLONG from = size.QuadPart > 65536 ? (ULONGLONG)size.QuadPart - 65536 : 0;
-    char buf[4096];
-    while (from < (ULONGLONG)size.QuadPart) {
-        OVERLAPPED at;
-        memset(&at, 0, sizeof at);
-        at.Offset = (DWORD)from;
-        at.OffsetHigh = (DWORD)(from >> 32);
-        DWORD got = 0, put;
-        if (!ReadFile(capture_h, buf, sizeof buf, &got, &at) || got == 0)
-            break;
-        WriteFile(out, buf, got, &put, NULL);
-        from += got;
-    }
+    fflush(stdout);
+    fflush(stderr);
 }
 
 static HANDLE stop_event;
@@ -1222,33 +1222,27 @@ static DWORD WINAPI watch_stop_event(LPVOID unused)
 {
     (void)unused;
     if (WaitForSingleObject(stop_event, INFINITE) == WAIT_OBJECT_0) {
-        fflush(stdout);
-        fflush(stderr);
-        dump_capture_tail();
+        flush_stdio();
         TerminateProcess(GetCurrentProcess(), STOPPED_EXIT_CODE);
     }
     return 0;
 }
 
-/* A crash: write out what the test printed, then die with the exception's code (no
- * error-reporting dialog, no debugger). */
+/* A crash: die at once with the exception's code (no error-reporting dialog, no debugger). */
 static LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS *info)
 {
     DWORD code = info && info->ExceptionRecord ? info->ExceptionRecord->ExceptionCode : 0xC0000001;
-    fflush(stdout);
-    fflush(stderr);
-    dump_capture_tail();
+    flush_stdio();
     TerminateProcess(GetCurrentProcess(), code);
     return EXCEPTION_CONTINUE_SEARCH;
 }
 
-/* abort(): the same, with the code Windows' own abort gives (fail-fast, 0xC0000409). */
+/* abort(): the same, with the code Windows' own abort gives (fail-fast, 0xC0000409),
+ * rather than msvcrt's exit code 3, which exit(3) gives too. */
 static void on_abort(int signo)
 {
     (void)signo;
-    fflush(stdout);
-    fflush(stderr);
-    dump_capture_tail();
+    flush_stdio();
     TerminateProcess(GetCurrentProcess(), 0xC0000409);
 }
 
@@ -1283,29 +1277,69 @@ int fl_channel_open_from_env(FILE **commands, FILE **events, fl_error *err)
     return FL_OK;
 }
 
-static int capture_init(fl_error *err)
+/* The capture file: "<temp dir>/forkless-capture-<pid>-<random>", with forward slashes (the
+ * coordinator reads only files named so). */
+static int make_capture_file(void)
 {
-    wchar_t dir[MAX_PATH + 1], path[MAX_PATH + 1];
-    if (!GetTempPathW(MAX_PATH + 1, dir) || !GetTempFileNameW(dir, L"flc", 0, path))
-        return fl_w_error(err, FL_ERR_IO, GetLastError(), "cannot create a capture file in", "the temporary directory");
-    capture_h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                            NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
-    if (capture_h == INVALID_HANDLE_VALUE) {
-        DeleteFileW(path);
-        return fl_w_error(err, FL_ERR_IO, GetLastError(), "cannot create a capture file in", "the temporary directory");
+    wchar_t dir[MAX_PATH + 1];
+    DWORD n = GetTempPathW(MAX_PATH + 1, dir);
+    unsigned char r[6];
+    fl_random_bytes(r, sizeof r);
+    if (n == 0 || n > MAX_PATH - 48)
+        return 0;
+    swprintf(capture_path_w, MAX_PATH + 1, L"%lsforkless-capture-%lu-%02x%02x%02x%02x%02x%02x", dir,
+             (unsigned long)GetCurrentProcessId(), r[0], r[1], r[2], r[3], r[4], r[5]);
+    for (wchar_t *c = capture_path_w; *c; c++)
+        if (*c == L'\\')
+            *c = L'/';
+    /* Shared for reading and deleting: the coordinator reads it, and removes it, after a
+     * crash (our handle is closed by then). */
+    capture_h = CreateFileW(capture_path_w, GENERIC_READ | GENERIC_WRITE,
+                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, CREATE_NEW,
+                            FILE_ATTRIBUTE_TEMPORARY, NULL);
+    if (capture_h == INVALID_HANDLE_VALUE)
+        return 0;
+    if (!(capture_path = fl_w_to_utf8(capture_path_w, -1))) {
+        CloseHandle(capture_h);
+        capture_h = INVALID_HANDLE_VALUE;
+        DeleteFileW(capture_path_w);
+        return 0;
+    }
+    return 1;
+}
+
+const char *fl_capture_open(fl_error *err)
+{
+    if (capture_fd >= 0)
+        return capture_path;
+    if (!make_capture_file()) {
+        fl_w_error(err, FL_ERR_IO, GetLastError(), "cannot create a capture file in", "the temporary directory");
+        return NULL;
     }
     capture_fd = _open_osfhandle((intptr_t)capture_h, _O_RDWR | _O_BINARY);
     real_stdout = _dup(1);
     real_stderr = _dup(2);
-    if (capture_fd < 0 || real_stdout < 0 || real_stderr < 0)
-        return fl_error_set(err, FL_ERR_IO, "cannot set up output capture (stdout or stderr is closed)");
+    if (capture_fd < 0 || real_stdout < 0 || real_stderr < 0) {
+        fl_error_set(err, FL_ERR_IO, "cannot set up output capture (stdout or stderr is closed)");
+        return NULL;
+    }
     /* The real ones must not leak into the test's own children. */
     SetHandleInformation((HANDLE)_get_osfhandle(real_stdout), HANDLE_FLAG_INHERIT, 0);
     SetHandleInformation((HANDLE)_get_osfhandle(real_stderr), HANDLE_FLAG_INHERIT, 0);
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     SetUnhandledExceptionFilter(on_unhandled_exception);
     signal(SIGABRT, on_abort);
-    return FL_OK;
+    return capture_path;
+}
+
+void fl_capture_close(void)
+{
+    if (capture_fd < 0)
+        return;
+    _close(capture_fd);
+    capture_fd = -1;
+    capture_h = INVALID_HANDLE_VALUE;
+    DeleteFileW(capture_path_w);
 }
 
 static void point_std_handles_at_fds(void)
@@ -1316,25 +1350,21 @@ static void point_std_handles_at_fds(void)
 
 int fl_capture_begin(fl_error *err)
 {
-    if (capture_fd < 0 && capture_init(err) != FL_OK)
+    if (capture_fd < 0 && !fl_capture_open(err))
         return FL_ERR_IO;
-    fflush(stdout);
-    fflush(stderr);
+    flush_stdio();
     LARGE_INTEGER zero = {0};
     if (!SetFilePointerEx(capture_h, zero, NULL, FILE_BEGIN) || !SetEndOfFile(capture_h))
         return fl_w_error(err, FL_ERR_IO, GetLastError(), "cannot reset", "the capture file");
     _dup2(capture_fd, 1);
     _dup2(capture_fd, 2);
     point_std_handles_at_fds();
-    capturing = 1;
     return FL_OK;
 }
 
 char *fl_capture_end(size_t *len)
 {
-    fflush(stdout);
-    fflush(stderr);
-    capturing = 0;
+    flush_stdio();
     _dup2(real_stdout, 1);
     _dup2(real_stderr, 2);
     point_std_handles_at_fds();

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "platform/fs.h"
 #include "report/report.h"
 #include "report/report_util.h"
 
@@ -420,7 +421,7 @@ static void junit_run_end(fl_reporter *r, const fl_summary *s)
     j->out = NULL;
     if (!j->failed && !closed)
         io_failure(j, "closing");
-    if (!j->failed && rename(j->tmp_path, j->path) != 0)
+    if (!j->failed && fl_fs_rename(j->tmp_path, j->path, NULL) != FL_OK)
         io_failure(j, "renaming the finished file into place");
     if (j->failed)
         remove(j->tmp_path);

@@ -7,15 +7,12 @@
  */
 #include <forkless/test.h>
 
-#include <signal.h>
 #include <sqlite3.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-extern char **environ;
+#include "platform/platform.h"
 
 FL_TEST(basic, passes) { FL_ASSERT_EQ_INT(2 + 2, 4); }
 FL_TEST(basic, fails) {
@@ -102,13 +99,17 @@ FL_TEST(dbcrash, sees_a_fresh_clone) {
 }
 
 FL_TEST(hang, forever) {
-    char *argv[] = {"sleep", "1000", NULL};
-    pid_t child;
-    if (posix_spawnp(&child, "sleep", NULL, NULL, argv, environ) == 0)
-        write_pid("grandchild", (long)child);
-    write_pid("worker", (long)getpid());
+    /* The grandchild is this binary, sleeping (see main): it exists on every OS. */
+    char *self = fl_self_exe();
+    char *argv[] = {self, "--sleep-forever", NULL};
+    fl_spawn_opts o = {.argv = argv, .stdin_null = 1};
+    fl_proc *child;
+    fl_error err = {0};
+    if (self && fl_spawn(&o, &child, &err) == FL_OK)
+        write_pid("grandchild", fl_proc_pid(child));
+    write_pid("worker", fl_getpid());
     for (;;)
-        pause();
+        fl_sleep_ms(1000);
 }
 FL_TEST(hang, runs_after_hang) { FL_ASSERT(1); }
 
@@ -122,7 +123,13 @@ FL_TEST(chatty, prints_megabytes) {
     FL_ASSERT(1);
 }
 
-FL_TEST(slow, one) { usleep(300000); }
-FL_TEST(slow, two) { usleep(300000); }
+FL_TEST(slow, one) { fl_sleep_ms(300); }
+FL_TEST(slow, two) { fl_sleep_ms(300); }
 
-FL_TEST_MAIN()
+int main(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--sleep-forever")) /* hang.forever's grandchild */
+        for (;;)
+            fl_sleep_ms(1000);
+    return fl_test_main(argc, argv);
+}
