@@ -539,11 +539,13 @@ static const char *const datapump_rights[] = {"DATAPUMP_IMP_FULL_DATABASE", "CRE
                                               "SELECT ANY DICTIONARY", NULL};
 static const char *const pdb_rights[] = {"CREATE PLUGGABLE DATABASE", "SET CONTAINER", NULL};
 
-/* Appends to missing each of need the session does not have. */
-static void missing_rights(const ora_rows *have, const char *const *need, ora_buf *missing)
+/* Adds to missing each of need the session does not have (*count of them). */
+static void missing_rights(const ora_rows *have, const char *const *need, ora_buf *missing,
+                           size_t *count)
 {
+    enum { NAMED = 4 }; /* messages stay readable: the rest are counted */
     for (size_t i = 0; need[i]; i++)
-        if (!is_listed(have, need[i]))
+        if (!is_listed(have, need[i]) && (*count)++ < NAMED)
             ora_buf_printf(missing, "%s%s", missing->len ? ", " : "", need[i]);
 }
 
@@ -572,26 +574,34 @@ static int why_not(fl_db_run *r, int kind, const ora_rows *rights, ora_buf *why,
     ora_run *mr = r->priv;
     const ora_url *u = url_of(r->target);
     ora_buf missing = {0};
+    size_t nmissing = 0;
     int sys = strcmp(mr->lock.user, "SYS") == 0;
     if (kind == KIND_PDB) {
         if (mr->sv.con_id <= 2)
-            ora_buf_printf(why, "the URL connects to %s, not to a pluggable database",
-                           mr->sv.con_id == 1 ? "the CDB root"
-                           : mr->sv.major < 12 ? "a pre-12c database"
-                                               : "a database that is not a container");
+            ora_buf_puts(why, mr->sv.con_id == 1
+                                  ? "the URL connects to the CDB root, not to a pluggable database"
+                              : mr->sv.major < 12
+                                  ? "the URL connects to a pre-12c database (no PDBs)"
+                                  : "the URL connects to a database that is not a container "
+                                    "database (no PDBs)");
         else if (!u->easy)
             ora_buf_puts(why, "the URL names a TNS alias; a clone's URL needs host:port/service");
         else if (!sys)
-            missing_rights(rights, pdb_rights, &missing);
+            missing_rights(rights, pdb_rights, &missing, &nmissing);
     } else {
         if (!sys)
-            missing_rights(rights, user_rights, &missing);
+            missing_rights(rights, user_rights, &missing, &nmissing);
         if (kind == KIND_SCHEMA && !sys)
-            missing_rights(rights, u->datapump ? datapump_rights : metadata_rights, &missing);
+            missing_rights(rights, u->datapump ? datapump_rights : metadata_rights, &missing,
+                           &nmissing);
         if (kind == KIND_MIGRATE && !mr->setup_argv)
             ora_buf_puts(why, "no setup command to fill each clone with (FORKLESS_ORACLE_SETUP)");
     }
-    if (missing.len)
+    if (nmissing > 4)
+        ora_buf_printf(why, "%sthe user %s lacks %s and %zu more privileges (docs/oracle.md "
+                       "lists them)",
+                       why->len ? "; " : "", mr->lock.user, missing.s, nmissing - 4);
+    else if (nmissing)
         ora_buf_printf(why, "%sthe user %s lacks %s", why->len ? "; " : "", mr->lock.user,
                        missing.s);
     ora_buf_free(&missing);
@@ -718,17 +728,13 @@ static fl_db_cloned *new_clone(const fl_db_run *r, const char *name, char *url, 
     return c;
 }
 
-static int schema_clone(fl_db_run *r, ora_db *db, const char *name, const char *password,
-                        fl_error *err)
+/* The schema method's copy into the new user name. */
+static int schema_copy(fl_db_run *r, ora_db *db, const char *name, fl_error *err)
 {
     ora_run *mr = r->priv;
     const ora_url *u = url_of(r->target);
-    ora_user_opts o = user_opts(u);
-    int rc = ora_create_user(db, &o, name, password, mr->source, err);
-    if (rc != FL_OK)
-        return rc;
-    rc = u->datapump ? ora_copy_datapump(db, mr->source, name, mr->link, err)
-                     : ora_copy_metadata(db, &mr->sv, mr->source, name, err);
+    int rc = u->datapump ? ora_copy_datapump(db, mr->source, name, mr->link, err)
+                         : ora_copy_metadata(db, &mr->sv, mr->source, name, err);
     if (rc == FL_OK)
         rc = ora_verify_copy(db, mr->source, name, err);
     return rc;
@@ -789,15 +795,17 @@ static int user_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_err
     if (rc != FL_OK)
         return rc;
     char *url = ora_url_make(name, password, u->connect_raw);
+    ora_user_opts o = user_opts(u);
+    int made = 0;
     if (!url)
         rc = nomem(err);
-    else if (mr->kind == KIND_SCHEMA)
-        rc = schema_clone(r, &db, name, password, err);
-    else {
-        ora_user_opts o = user_opts(u);
-        rc = ora_create_user(&db, &o, name, password, NULL, err);
-        if (rc == FL_OK)
-            rc = run_migrate_command(mr, url, name, err);
+    else
+        rc = ora_create_user(&db, &o, name, password, mr->kind == KIND_SCHEMA ? mr->source : NULL,
+                             err);
+    if (rc == FL_OK) {
+        made = 1;
+        rc = mr->kind == KIND_SCHEMA ? schema_copy(r, &db, name, err)
+                                     : run_migrate_command(mr, url, name, err);
     }
     if (rc == FL_OK) {
         *out = new_clone(r, name, url, 0); /* takes url */
@@ -807,7 +815,8 @@ static int user_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_err
     }
     if (rc != FL_OK) {
         free(url);
-        ora_drop_user(&db, name, NULL);
+        if (made)
+            ora_drop_user(&db, name, NULL);
     }
     ora_close(&db);
     return rc;

@@ -113,8 +113,13 @@ static void file_clause(ora_buf *b, const ora_user_opts *o, const char *kind, co
                    omf ? "" : " REUSE", o->maxsize);
 }
 
+/* Which of a user's objects this call made (so a failure removes only those). */
+typedef struct made_objects {
+    int tablespace, temp, user;
+} made_objects;
+
 static int create_tablespaces(ora_db *db, const ora_user_opts *o, const char *name,
-                              fl_error *err)
+                              made_objects *made, fl_error *err)
 {
     char temp[ORA_NAME_MAX_NEW + 8];
     snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
@@ -127,11 +132,38 @@ static int create_tablespaces(ora_db *db, const ora_user_opts *o, const char *na
     int rc = ora_exec_buf(db, &b, NULL, what, err);
     if (rc != FL_OK)
         return rc;
+    made->tablespace = 1;
     ora_buf_puts(&b, "CREATE TEMPORARY TABLESPACE ");
     ora_buf_ident(&b, temp);
     file_clause(&b, o, "TEMPFILE", temp);
     snprintf(what, sizeof what, "cannot create temporary tablespace %s", temp);
-    return ora_exec_buf(db, &b, NULL, what, err);
+    rc = ora_exec_buf(db, &b, NULL, what, err);
+    made->temp = rc == FL_OK;
+    return rc;
+}
+
+static void drop_tablespace(ora_db *db, const char *name)
+{
+    ora_buf b = {0};
+    ora_buf_puts(&b, "DROP TABLESPACE ");
+    ora_buf_ident(&b, name);
+    ora_buf_puts(&b, " INCLUDING CONTENTS AND DATAFILES");
+    ora_exec_buf(db, &b, ok_missing_tablespace, "cannot drop tablespace", NULL);
+}
+
+/* Removes what a failed ora_create_user made, and nothing else. */
+static void unmake(ora_db *db, const char *name, const made_objects *made)
+{
+    char temp[ORA_NAME_MAX_NEW + 8];
+    snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
+    if (made->user) {
+        ora_drop_user(db, name, NULL);
+        return; /* it drops both tablespaces too */
+    }
+    if (made->tablespace)
+        drop_tablespace(db, name);
+    if (made->temp)
+        drop_tablespace(db, temp);
 }
 
 /* Django's test user privileges; CREATE VIEW and CREATE MATERIALIZED VIEW may be refused. */
@@ -257,7 +289,8 @@ int ora_create_user(ora_db *db, const ora_user_opts *o, const char *name, const 
 {
     char temp[ORA_NAME_MAX_NEW + 8];
     snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
-    int rc = create_tablespaces(db, o, name, err);
+    made_objects made = {0, 0, 0};
+    int rc = create_tablespaces(db, o, name, &made, err);
     ora_buf b = {0};
     ora_buf_puts(&b, "CREATE USER ");
     ora_buf_ident(&b, name);
@@ -275,6 +308,7 @@ int ora_create_user(ora_db *db, const ora_user_opts *o, const char *name, const 
         rc = ora_exec_buf(db, &b, NULL, what, err);
     else
         ora_buf_free(&b);
+    made.user = rc == FL_OK;
     snprintf(what, sizeof what, "cannot grant %s the privileges of %s", name,
              grants_from ? grants_from : "a test user");
     if (rc == FL_OK && !grants_from)
@@ -286,7 +320,7 @@ int ora_create_user(ora_db *db, const ora_user_opts *o, const char *name, const 
     if (rc == FL_OK && grants_from)
         rc = copy_object_privileges(db, grants_from, name, what, err);
     if (rc != FL_OK)
-        ora_drop_user(db, name, NULL);
+        unmake(db, name, &made);
     return rc;
 }
 

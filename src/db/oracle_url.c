@@ -179,7 +179,7 @@ static int parse_connect(ora_url *u, const char *c, size_t len, const char *show
                             "Oracle URL '%s' names no database (expected host:port/service, "
                             "//host:port/service or a TNS alias after '@')",
                             shown);
-    u->connect_raw = strndup(c, len);
+    u->connect_raw = fl_db_strdupf("%.*s", (int)len, c);
     u->connect = fl_db_percent_decode(c, len);
     if (!u->connect_raw || !u->connect)
         return fl_error_set(err, FL_ERR_USAGE, "Oracle URL '%s' has a bad %%-escape", shown);
@@ -193,7 +193,7 @@ static int parse_connect(ora_url *u, const char *c, size_t len, const char *show
         return FL_OK; /* a TNS alias */
     }
     u->easy = 1;
-    u->host_port = strndup(c, (size_t)(slash - c));
+    u->host_port = fl_db_strdupf("%.*s", (int)(slash - c), c);
     const char *svc = slash + 1;
     size_t slen = strcspn(svc, ":/?");
     if ((size_t)(svc - c) + slen > len)
