@@ -4,6 +4,7 @@
  * cached while the migration files do not change), before forkless clones it for each worker.
  */
 #include "common.h"
+#include "os.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <unistd.h> /* unlink, rmdir: also in mingw-w64 */
 
 bs_error terr;
 
@@ -210,18 +211,18 @@ static void remove_temp_dirs(void)
 
 const char *test_temp_dir(void)
 {
-    const char *base = getenv("TMPDIR");
-    char templ[4096];
-    snprintf(templ, sizeof templ, "%s/bookshop-test-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(templ))
-        FL_FAIL("mkdtemp %s failed", templ);
+    char *dir = os_make_temp_dir("bookshop-test");
+    if (!dir)
+        FL_FAIL("cannot create a temporary directory");
     char **grown = realloc(temp_dirs, (n_temp_dirs + 1) * sizeof *grown);
-    FL_ASSERT_NOT_NULL(grown);
+    if (!grown) {
+        free(dir);
+        FL_FAIL("out of memory");
+    }
     temp_dirs = grown;
     if (n_temp_dirs == 0)
         atexit(remove_temp_dirs);
-    temp_dirs[n_temp_dirs] = strdup(templ);
-    FL_ASSERT_NOT_NULL(temp_dirs[n_temp_dirs]);
+    temp_dirs[n_temp_dirs] = dir;
     return temp_dirs[n_temp_dirs++];
 }
 
@@ -276,6 +277,6 @@ int main(int argc, char **argv)
 {
     struct stat st;
     if (stat("forkless.ini", &st) == 0 && stat(".forkless", &st) != 0)
-        mkdir(".forkless", 0777);
+        os_make_dir(".forkless");
     return fl_test_main(argc, argv);
 }

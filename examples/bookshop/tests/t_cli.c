@@ -1,63 +1,36 @@
 /*
- * t_cli.c — the `bookshop` command (bookshop_cli.c), run as a real process with
- * posix_spawn against a scratch database in a temporary directory: usage and exit codes,
- * migrate, and a shop's day from adding a book to the reports.  The group's set-up migrates
+ * t_cli.c — the `bookshop` command (bookshop_cli.c), run as a real process (os_run:
+ * posix_spawn or CreateProcess) against a scratch database in a temporary directory: usage
+ * and exit codes, migrate, and a shop's day from adding a book to the reports.  The group's set-up migrates
  * the scratch database once; the tests then run in order against it.
  */
 #include "common.h"
+#include "os.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 static char cli_db[4096];
 static char migrations[4096]; /* test_migrations_dir() before the tests change the variable */
 static int had_variable;      /* BOOKSHOP_MIGRATIONS was set before the group */
 static char cli_out[65536];
 
-/* Runs the CLI with argv (NULL-terminated, without the program), stdout and stderr into
+/* Runs the CLI with args (NULL-terminated, without the program), stdout and stderr into
  * cli_out; returns the exit status. */
 static int run_cli(const char *const *args)
 {
     const char *argv[32] = {BOOKSHOP_CLI};
     size_t n = 1;
-    while (args[n - 1] && n < 31) {
+    while (n < 31 && args[n - 1]) {
         argv[n] = args[n - 1];
         n++;
     }
     argv[n] = NULL;
-    int fds[2];
-    FL_ASSERT_EQ_INT(pipe(fds), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, BOOKSHOP_CLI, &actions, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        FL_FAIL("cannot start %s: %s", BOOKSHOP_CLI, strerror(rc));
-    }
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(fds[0], cli_out + len, sizeof cli_out - 1 - len)) > 0)
-        len += (size_t)got;
-    cli_out[len] = '\0';
-    close(fds[0]);
-    int status = 0;
-    FL_ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-    FL_ASSERT(WIFEXITED(status));
-    return WEXITSTATUS(status);
+    int status = os_run(argv, cli_out, sizeof cli_out);
+    if (status < 0)
+        FL_FAIL("%s", cli_out);
+    return status;
 }
 
 #define CLI(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
@@ -67,7 +40,7 @@ FL_GROUP_SETUP(cli)
     snprintf(cli_db, sizeof cli_db, "%s/shop.db", test_temp_dir());
     had_variable = getenv("BOOKSHOP_MIGRATIONS") != NULL;
     snprintf(migrations, sizeof migrations, "%s", test_migrations_dir());
-    setenv("BOOKSHOP_MIGRATIONS", migrations, 1);
+    os_set_env("BOOKSHOP_MIGRATIONS", migrations);
     if (CLI(cli_db, "migrate") != 0)
         FL_FAIL("bookshop migrate failed: %s", cli_out);
 }
@@ -77,7 +50,7 @@ FL_GROUP_SETUP(cli)
 FL_GROUP_TEARDOWN(cli)
 {
     if (!had_variable)
-        unsetenv("BOOKSHOP_MIGRATIONS");
+        os_set_env("BOOKSHOP_MIGRATIONS", NULL);
 }
 
 FL_TEST(cli, no_arguments_prints_usage)
@@ -122,9 +95,9 @@ FL_TEST(cli, missing_migrations_directory)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/nowhere.db", test_temp_dir());
-    setenv("BOOKSHOP_MIGRATIONS", "/nonexistent/migrations", 1);
+    os_set_env("BOOKSHOP_MIGRATIONS", "/nonexistent/migrations");
     int status = CLI(path, "migrate");
-    setenv("BOOKSHOP_MIGRATIONS", migrations, 1);
+    os_set_env("BOOKSHOP_MIGRATIONS", migrations);
     FL_ASSERT_EQ_INT(status, 1);
     FL_ASSERT_CONTAINS(cli_out, "bookshop: io: cannot open migrations directory /nonexistent");
 }

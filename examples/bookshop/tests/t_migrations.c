@@ -4,6 +4,7 @@
  * and the state the runner left in this worker's clone of the template.
  */
 #include "common.h"
+#include "os.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -386,10 +387,10 @@ FL_TEST(migrations_errors, versions_order_numerically_not_by_name)
 FL_TEST(migrations_dir, default_is_relative_migrations)
 {
     char *saved = getenv("BOOKSHOP_MIGRATIONS") ? strdup(getenv("BOOKSHOP_MIGRATIONS")) : NULL;
-    unsetenv("BOOKSHOP_MIGRATIONS");
+    os_set_env("BOOKSHOP_MIGRATIONS", NULL);
     FL_ASSERT_EQ_STR(bs_migrations_dir(), "migrations");
     if (saved) {
-        setenv("BOOKSHOP_MIGRATIONS", saved, 1);
+        os_set_env("BOOKSHOP_MIGRATIONS", saved);
         free(saved);
     }
 }
@@ -398,16 +399,16 @@ FL_TEST(migrations_dir, environment_variable_wins)
 {
     char *saved = getenv("BOOKSHOP_MIGRATIONS") ? strdup(getenv("BOOKSHOP_MIGRATIONS")) : NULL;
     const char *dir = copy_migrations(2);
-    setenv("BOOKSHOP_MIGRATIONS", dir, 1);
+    os_set_env("BOOKSHOP_MIGRATIONS", dir);
     FL_ASSERT_EQ_STR(bs_migrations_dir(), dir);
     sqlite3 *db = fresh_db();
     bs_migrate_result res;
     int rc = bs_migrate(db, NULL, &res, NULL, NULL, &terr); /* NULL: the default directory */
     if (saved) {
-        setenv("BOOKSHOP_MIGRATIONS", saved, 1);
+        os_set_env("BOOKSHOP_MIGRATIONS", saved);
         free(saved);
     } else {
-        unsetenv("BOOKSHOP_MIGRATIONS");
+        os_set_env("BOOKSHOP_MIGRATIONS", NULL);
     }
     FL_ASSERT_EQ_INT(rc, BS_OK);
     FL_ASSERT_EQ_INT(res.applied, 2);
@@ -417,13 +418,13 @@ FL_TEST(migrations_dir, environment_variable_wins)
 FL_TEST(migrations_dir, empty_variable_is_ignored)
 {
     char *saved = getenv("BOOKSHOP_MIGRATIONS") ? strdup(getenv("BOOKSHOP_MIGRATIONS")) : NULL;
-    setenv("BOOKSHOP_MIGRATIONS", "", 1);
+    os_set_env("BOOKSHOP_MIGRATIONS", "");
     FL_ASSERT_EQ_STR(bs_migrations_dir(), "migrations");
     if (saved) {
-        setenv("BOOKSHOP_MIGRATIONS", saved, 1);
+        os_set_env("BOOKSHOP_MIGRATIONS", saved);
         free(saved);
     } else {
-        unsetenv("BOOKSHOP_MIGRATIONS");
+        os_set_env("BOOKSHOP_MIGRATIONS", NULL);
     }
 }
 
