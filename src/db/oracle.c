@@ -535,7 +535,8 @@ static const char *const metadata_rights[] = {
     "CREATE ANY PROCEDURE", "CREATE ANY TRIGGER", "CREATE ANY TYPE",     "COMMENT ANY TABLE",
     "ALTER ANY PROCEDURE", "SELECT ANY DICTIONARY", "GRANT ANY OBJECT PRIVILEGE",
     "SELECT_CATALOG_ROLE", NULL};
-static const char *const datapump_rights[] = {"DATAPUMP_IMP_FULL_DATABASE", "CREATE DATABASE LINK",
+static const char *const datapump_rights[] = {"DATAPUMP_IMP_FULL_DATABASE",
+                                              "DATAPUMP_EXP_FULL_DATABASE", "CREATE DATABASE LINK",
                                               "SELECT ANY DICTIONARY", NULL};
 static const char *const pdb_rights[] = {"CREATE PLUGGABLE DATABASE", "SET CONTAINER", NULL};
 

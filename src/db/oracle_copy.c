@@ -624,8 +624,10 @@ static int restore_identities(ora_db *db, const ora_rows *ids, const char *dst, 
     return rc;
 }
 
-/* The tables whose rows are copied, with their stored columns in order. */
-static int copy_data(ora_db *db, const char *src, const char *dst, fl_error *err)
+/* The tables whose rows are copied, with their stored columns in order (invisible columns
+ * included from 12c on: they are hidden but user-generated). */
+static int copy_data(ora_db *db, const ora_server *sv, const char *src, const char *dst,
+                     fl_error *err)
 {
     ora_buf b = {0};
     ora_buf_puts(&b, "SELECT T.TABLE_NAME FROM DBA_TABLES T WHERE T.OWNER = ");
@@ -640,8 +642,8 @@ static int copy_data(ora_db *db, const char *src, const char *dst, fl_error *err
         return rc;
     ora_buf_puts(&b, "SELECT TABLE_NAME, COLUMN_NAME FROM DBA_TAB_COLS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND VIRTUAL_COLUMN = 'NO' AND HIDDEN_COLUMN = 'NO' ORDER BY TABLE_NAME, "
-                     "COLUMN_ID");
+    ora_buf_printf(&b, " AND VIRTUAL_COLUMN = 'NO' AND %s ORDER BY TABLE_NAME, COLUMN_ID",
+                   sv->major >= 12 ? "USER_GENERATED = 'YES'" : "HIDDEN_COLUMN = 'NO'");
     rc = ora_query_buf(db, &b, &cols, "listing the template's columns", err);
     if (rc != FL_OK) {
         ora_rows_free(&tables);
@@ -732,7 +734,7 @@ int ora_copy_metadata(ora_db *db, const ora_server *sv, const char *src, const c
     if (rc == FL_OK)
         rc = open_identities(db, &ids, dst, err);
     if (rc == FL_OK)
-        rc = copy_data(db, src, dst, err);
+        rc = copy_data(db, sv, src, dst, err);
     if (rc == FL_OK)
         rc = restore_identities(db, &ids, dst, err);
     if (rc == FL_OK)

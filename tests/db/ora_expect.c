@@ -262,7 +262,8 @@ void ora_expect_metadata_copy(ora_lines *l, int sess, const char *src, const cha
                    sess, src);
     ora_expect_add(l,
                    "[%d] SELECT TABLE_NAME, COLUMN_NAME FROM DBA_TAB_COLS WHERE OWNER = '%s' AND "
-                   "VIRTUAL_COLUMN = 'NO' AND HIDDEN_COLUMN = 'NO' ORDER BY TABLE_NAME, COLUMN_ID",
+                   "VIRTUAL_COLUMN = 'NO' AND USER_GENERATED = 'YES' ORDER BY TABLE_NAME, "
+                   "COLUMN_ID",
                    sess, src);
     ora_expect_add(l,
                    "[%d] INSERT /*+ APPEND */ INTO \"%s\".\"CUSTOMERS\" (\"ID\", \"NAME\") SELECT "

@@ -45,9 +45,9 @@ void ora_expect_create_user(ora_lines *l, int sess, const char *name, const char
 void ora_expect_drop_user(ora_lines *l, int sess, const char *name);
 /* The server facts queries (version; container unless pre-12c). */
 void ora_expect_facts(ora_lines *l, int sess, int with_container);
-/* The DBMS_METADATA copy of src into dst for the scripted template of the tests (see
- * oracle_test.c: one identity column ORDERS.ID ALWAYS continuing at 101, tables CUSTOMERS
- * and ORDERS, synonym CUST). */
+/* The DBMS_METADATA copy of src into dst on a 12c or later server for the scripted
+ * template of the tests (see oracle_test.c: one identity column ORDERS.ID ALWAYS continuing
+ * at 101, tables CUSTOMERS and ORDERS, synonym CUST). */
 void ora_expect_metadata_copy(ora_lines *l, int sess, const char *src, const char *dst);
 /* Compile and compare. */
 void ora_expect_verify(ora_lines *l, int sess, const char *src, const char *dst);

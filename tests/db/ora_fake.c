@@ -254,7 +254,7 @@ void ora_fake_server(ora_fake *f, const char *version, int con_id, const char *c
                   "CREATE ANY SYNONYM\nCREATE ANY PROCEDURE\nCREATE ANY TRIGGER\n"
                   "CREATE ANY TYPE\nCOMMENT ANY TABLE\nALTER ANY PROCEDURE\n"
                   "SELECT ANY DICTIONARY\nGRANT ANY OBJECT PRIVILEGE\nSELECT_CATALOG_ROLE\n"
-                  "DATAPUMP_IMP_FULL_DATABASE\nCREATE DATABASE LINK\n"
+                  "DATAPUMP_IMP_FULL_DATABASE\nDATAPUMP_EXP_FULL_DATABASE\nCREATE DATABASE LINK\n"
                   "CREATE PLUGGABLE DATABASE\nSET CONTAINER",
                   -1);
 }

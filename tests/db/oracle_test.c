@@ -785,6 +785,7 @@ static char *clone_user_on(const char *version, const char *template_name, int *
     if (strncmp(version, "11.", 3) == 0) {
         FL_ASSERT_EQ_INT(ora_fake_seen(f, "DBA_TAB_IDENTITY_COLS"), 0); /* no identity columns */
         FL_ASSERT_EQ_INT(ora_fake_seen(f, "TEXT_VC"), 0);               /* no DBA_VIEWS.TEXT_VC */
+        FL_ASSERT_EQ_INT(ora_fake_seen(f, "HIDDEN_COLUMN = 'NO'"), 1);  /* no invisible columns */
     }
     free(temp);
     c->engine->free_clone(c);
