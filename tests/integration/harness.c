@@ -91,6 +91,16 @@ void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], 
     r->out = fl_bytes_take(&out);
 }
 
+void expect_exit(const cmd_result *r, int code)
+{
+    if (r->exited && r->code == code)
+        return;
+    size_t len = strlen(r->out);
+    const char *tail = len > 3000 ? r->out + len - 3000 : r->out;
+    FL_FAIL("expected exit code %d, got %s %d; the end of its output:\n%s", code,
+            r->exited ? "exit code" : "signal", r->exited ? r->code : r->signo, tail);
+}
+
 void cmd_result_free(cmd_result *r)
 {
     free(r->out);

@@ -23,6 +23,8 @@ void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], 
 /* Names in dir containing part, one per line ("" when none; static storage). */
 const char *files_matching(const char *dir, const char *part);
 void cmd_result_free(cmd_result *r);
+/* Fails the test, showing the tail of the command's output, unless it exited with code. */
+void expect_exit(const cmd_result *r, int code);
 /* The last non-empty line of out (static storage). */
 const char *output_last_line(const char *out);
 /* Paths of the built programs. */

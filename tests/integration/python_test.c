@@ -20,7 +20,7 @@ FL_TEST(python_adapter, unittest_suite_of_the_adapter_passes)
                     (char *)source_path("tests/python"), NULL};
     cmd_result r;
     run_cmd(&r, argv, NULL, 0);
-    FL_ASSERT_EQ_INT(r.code, 0);
+    expect_exit(&r, 0);
     FL_ASSERT_CONTAINS(output_last_line(r.out), ", 0 failed");
     cmd_result_free(&r);
 }
@@ -36,7 +36,7 @@ FL_TEST(python_adapter, django_example_runs_twice_on_sqlite)
     char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", NULL};
     cmd_result r;
     run_cmd(&r, argv, env, 0);
-    FL_ASSERT_EQ_INT(r.code, 0);
+    expect_exit(&r, 0);
     FL_ASSERT_CONTAINS(r.out, "template default built");
     FL_ASSERT_CONTAINS(r.out, "template default reused");
     FL_ASSERT_CONTAINS(output_last_line(r.out), ", 0 failed");
@@ -92,7 +92,7 @@ static void django_example_on(const char *engine, const server *s)
     char *env[] = {v_engine, v_user, v_password, v_host, v_port, v_name, NULL};
     cmd_result r;
     run_cmd(&r, argv, env, 0);
-    FL_ASSERT_EQ_INT(r.code, 0);
+    expect_exit(&r, 0);
     FL_ASSERT_CONTAINS(r.out, "template default built");
     FL_ASSERT_CONTAINS(r.out, "template default reused");
     FL_ASSERT_CONTAINS(output_last_line(r.out), ", 0 failed");
