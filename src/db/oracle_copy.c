@@ -467,10 +467,24 @@ static int check_metadata_types(ora_db *db, const char *src, problems *p, fl_err
                      "OWNER = ");
     ora_buf_literal(&b, src);
     ora_buf_puts(&b, " ORDER BY 1");
+    rc = collect(db, &b,
+                 "a domain index, an index or trigger on another schema's object, a schema or "
+                 "database trigger, or an object table: the DBMS_METADATA copy does not carry "
+                 "these",
+                 p, err);
+    if (rc != FL_OK)
+        return rc;
+    ora_buf_puts(&b, "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "
+                     "DBA_TAB_COLS WHERE OWNER = ");
+    ora_buf_literal(&b, src);
+    ora_buf_puts(&b, " AND DATA_TYPE_OWNER = ");
+    ora_buf_literal(&b, src);
+    ora_buf_puts(&b, " AND TABLE_NAME IN (SELECT TABLE_NAME FROM DBA_TABLES WHERE OWNER = ");
+    ora_buf_literal(&b, src);
+    ora_buf_puts(&b, ") ORDER BY 1");
     return collect(db, &b,
-                   "a domain index, an index or trigger on another schema's object, a schema "
-                   "or database trigger, or an object table: the DBMS_METADATA copy does not "
-                   "carry these",
+                   "a column of one of the template's own types, whose values INSERT ... SELECT "
+                   "cannot put into the clone's copy of the type",
                    p, err);
 }
 

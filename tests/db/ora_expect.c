@@ -159,6 +159,11 @@ const char *const *ora_expect_checks(const char *src, int with_views, int datapu
             "TABLE_OWNER <> '%s') UNION ALL SELECT 'TABLE ' || TABLE_NAME FROM DBA_OBJECT_TABLES "
             "WHERE OWNER = '%s' ORDER BY 1",
             src, src, src, src, src);
+        q[n++] = fl_xasprintf(
+            "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM DBA_TAB_COLS WHERE "
+            "OWNER = '%s' AND DATA_TYPE_OWNER = '%s' AND TABLE_NAME IN (SELECT TABLE_NAME FROM "
+            "DBA_TABLES WHERE OWNER = '%s') ORDER BY 1",
+            src, src, src);
     }
     return (const char *const *)q;
 }

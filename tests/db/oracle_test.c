@@ -85,7 +85,7 @@ static void script_template(ora_fake *f)
     ora_fake_rows(f, "FROM DBA_TAB_PRIVS P", "SELECT|HR|EMPLOYEES|NO|~", -1);
     ora_fake_rows(f, "FROM DBA_TAB_IDENTITY_COLS", "ORDERS|ID|ALWAYS|NO|101", -1);
     ora_fake_rows(f, "FROM DBA_TABLES T WHERE", "CUSTOMERS\nORDERS", -1);
-    ora_fake_rows(f, "FROM DBA_TAB_COLS WHERE",
+    ora_fake_rows(f, "AND VIRTUAL_COLUMN = 'NO'",
                   "CUSTOMERS|ID\nCUSTOMERS|NAME\nORDERS|ID\nORDERS|CUSTOMER_ID", -1);
     ora_fake_rows(f, "FROM DBA_SYNONYMS", "CUST|APP_TEST|CUSTOMERS|~", -1);
     ora_fake_rows(f, "GROUP BY OBJECT_TYPE", "INDEX|3|3|3|3\nSYNONYM|1|1|1|1\nTABLE|2|2|2|2",
@@ -1117,4 +1117,271 @@ FL_TEST(oracle, missing_client_library_exits_3)
     FL_ASSERT_CONTAINS(res.out, "LD_LIBRARY_PATH=/path/to/instantclient or "
                                 "FORKLESS_ORACLE_CLIENT=/path/to/libclntsh.so");
     cmd_result_free(&res);
+}
+
+/* ---- against a real server (FORKLESS_TEST_ORACLE_URL; skipped with a message without) ------- */
+
+#include "ora_server.h"
+
+/* Users and tablespaces whose names start with "<tpl>_FL_". */
+static long leftovers(ora_db *db, const char *tpl)
+{
+    char *sql = fl_xasprintf("SELECT (SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME LIKE "
+                             "'%s\\_FL\\_%%' ESCAPE '\\') + (SELECT COUNT(*) FROM DBA_TABLESPACES "
+                             "WHERE TABLESPACE_NAME LIKE '%s\\_FL\\_%%' ESCAPE '\\') FROM DUAL",
+                             tpl, tpl);
+    long n = orat_number(db, sql);
+    free(sql);
+    return n;
+}
+
+/* The next value the template's ORDERS.ID identity column will give. */
+static long identity_next(ora_db *db, const char *owner)
+{
+    char *sql = fl_xasprintf("SELECT S.LAST_NUMBER FROM DBA_TAB_IDENTITY_COLS I JOIN DBA_SEQUENCES "
+                             "S ON S.SEQUENCE_OWNER = I.OWNER AND S.SEQUENCE_NAME = "
+                             "I.SEQUENCE_NAME WHERE I.OWNER = '%s' AND I.TABLE_NAME = 'ORDERS'",
+                             owner);
+    long n = orat_number(db, sql);
+    free(sql);
+    return n;
+}
+
+/* Makes count clones of the rich template with method (extra URL options in options); on a
+ * method the server does not allow, cleans up and skips with the engine's reason. */
+static char **clones_or_skip(ora_db *db, const char *tpl, const char *options, int count,
+                             const char *method)
+{
+    char *base = orat_url(tpl);
+    char *url = fl_xasprintf("%s%s", base, options);
+    free(base);
+    char **urls = NULL;
+    fl_error err = {0};
+    int rc = fl_db_clone(url, count, method, &urls, &err);
+    free(url);
+    if (rc != FL_OK) {
+        orat_drop_user(db, tpl);
+        ora_close(db);
+        if (strstr(err.msg, "cannot be used"))
+            FL_SKIP("this server or user does not allow the %s method here: %s", method, err.msg);
+        FL_FAIL("fl_db_clone(%s): %s", method, err.msg);
+    }
+    return urls;
+}
+
+FL_TEST(oracle_server, schema_clones_are_faithful_work_and_go_away)
+{
+    ora_db db;
+    orat_open(&db);
+    char *tpl = orat_unique();
+    orat_make_rich(&db, tpl);
+    char **urls = clones_or_skip(&db, tpl, "", 2, "schema");
+    for (int i = 0; i < 2; i++) {
+        char *user = orat_user_of(urls[i]);
+        FL_ASSERT_CONTAINS(user, "_FL_");
+        orat_assert_same(&db, tpl, user);
+        free(user);
+    }
+    FL_ASSERT_NULL(urls[2]);
+    /* a clone works on its own, as its own user: its package, trigger and identity */
+    ora_db c;
+    orat_open_url(&c, urls[0]);
+    orat_exec(&c, "BEGIN SHOP.ADD_ORDER(1, 3.5); END;");
+    FL_ASSERT_EQ_INT(orat_number(&c, "SELECT SHOP.ORDER_COUNT FROM DUAL"), 10);
+    FL_ASSERT_EQ_INT(orat_number(&c, "SELECT COUNT(*) FROM LOG"), 11);
+    FL_ASSERT_EQ_INT(orat_number(&c, "SELECT MAX(ID) FROM ORDERS"), identity_next(&db, tpl));
+    char *best = orat_value(&c, "SELECT NAME FROM BIG_ORDER_NAMES ORDER BY AMOUNT DESC, NAME "
+                                "FETCH FIRST 1 ROWS ONLY");
+    FL_ASSERT_NOT_NULL(best);
+    free(best);
+    ora_close(&c);
+    /* the template is untouched */
+    char *sql = fl_xasprintf("SELECT COUNT(*) FROM %s.ORDERS", tpl);
+    FL_ASSERT_EQ_INT(orat_number(&db, sql), 9);
+    free(sql);
+    /* forkless db drop: users and tablespaces gone */
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", orat_server());
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 2, &err), FL_OK);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", "");
+    FL_ASSERT_EQ_INT(leftovers(&db, tpl), 0);
+    fl_strv_free(urls);
+    orat_drop_user(&db, tpl);
+    ora_close(&db);
+    free(tpl);
+}
+
+FL_TEST(oracle_server, datapump_copy_is_faithful)
+{
+    ora_db db;
+    orat_open(&db);
+    char *tpl = orat_unique();
+    orat_make_rich(&db, tpl);
+    char **urls = clones_or_skip(&db, tpl, "&schema_copy=datapump", 1, "schema");
+    char *user = orat_user_of(urls[0]);
+    orat_assert_same(&db, tpl, user);
+    free(user);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", orat_server());
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", "");
+    FL_ASSERT_EQ_INT(leftovers(&db, tpl), 0);
+    FL_ASSERT_EQ_INT(orat_number(&db, "SELECT COUNT(*) FROM USER_DB_LINKS WHERE DB_LINK LIKE "
+                                      "'%\\_FL\\_%' ESCAPE '\\'"),
+                     0); /* the loopback link went with the run */
+    fl_strv_free(urls);
+    orat_drop_user(&db, tpl);
+    ora_close(&db);
+    free(tpl);
+}
+
+FL_TEST(oracle_server, pdb_clone_when_the_server_allows_it)
+{
+    ora_db db;
+    orat_open(&db);
+    char *tpl = orat_unique();
+    orat_make_rich(&db, tpl);
+    char **urls = clones_or_skip(&db, tpl, "", 1, "pdb");
+    /* inside the clone PDB, the template user's data, with a new password */
+    ora_db c;
+    orat_open_url(&c, urls[0]);
+    FL_ASSERT_EQ_INT(orat_number(&c, "SELECT COUNT(*) FROM ORDERS"), 9);
+    orat_exec(&c, "BEGIN SHOP.ADD_ORDER(2, 1); END;");
+    ora_close(&c);
+    char shown[1024];
+    fl_db_redact_url(urls[0], shown, sizeof shown);
+    ora_url u;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(ora_url_parse(urls[0], &u, shown, &err), FL_OK);
+    char *pdb = fl_xstrndup(u.service, strcspn(u.service, "."));
+    ora_url_free(&u);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", orat_server());
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", "");
+    ora_db root;
+    orat_open(&root);
+    FL_ASSERT_EQ_INT(ora_to_root(&root, &err), FL_OK);
+    char *sql = fl_xasprintf("SELECT COUNT(*) FROM DBA_PDBS WHERE PDB_NAME = '%s'", pdb);
+    FL_ASSERT_EQ_INT(orat_number(&root, sql), 0);
+    free(sql);
+    ora_close(&root);
+    /* the template's own rows did not move */
+    sql = fl_xasprintf("SELECT COUNT(*) FROM %s.ORDERS", tpl);
+    FL_ASSERT_EQ_INT(orat_number(&db, sql), 9);
+    free(sql);
+    free(pdb);
+    fl_strv_free(urls);
+    orat_drop_user(&db, tpl);
+    ora_close(&db);
+    free(tpl);
+}
+
+FL_TEST(oracle_server, built_template_is_cloned_and_replaced)
+{
+    ora_db db;
+    orat_open(&db);
+    char *tpl = orat_unique();
+    char *url = orat_url(tpl);
+    fl_db_target *t = NULL;
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_parse_target(url, &t, &err), FL_OK);
+    /* what dbset does around the setup command; the "command" fills the build user here */
+    fl_db_build *b = NULL;
+    if (t->engine->build_lock(t, &b, &err) != FL_OK)
+        FL_FAIL("build_lock: %s", err.msg);
+    FL_ASSERT_EQ_INT(b->exists, 0);
+    if (t->engine->build_begin(b, "bld1", &err) != FL_OK)
+        FL_FAIL("build_begin: %s", err.msg);
+    char *built = fl_xstrdup(b->name);
+    orat_fill_rich(&db, built);
+    if (t->engine->build_commit(b, "key-1", &err) != FL_OK)
+        FL_FAIL("build_commit: %s", err.msg);
+    t->engine->build_release(b);
+    char **urls = NULL;
+    if (fl_db_clone(url, 1, "schema", &urls, &err) != FL_OK)
+        FL_FAIL("cloning the built template: %s", err.msg);
+    char *user = orat_user_of(urls[0]);
+    orat_assert_same(&db, built, user);
+    free(user);
+    /* a second build replaces the first, which is dropped */
+    FL_ASSERT_EQ_INT(t->engine->build_lock(t, &b, &err), FL_OK);
+    FL_ASSERT_EQ_INT(b->exists, 1);
+    FL_ASSERT_EQ_STR(b->stored_key, "key-1");
+    FL_ASSERT_EQ_INT(t->engine->build_begin(b, "bld2", &err), FL_OK);
+    char *built2 = fl_xstrdup(b->name);
+    FL_ASSERT_EQ_INT(t->engine->build_commit(b, "key-2", &err), FL_OK);
+    t->engine->build_release(b);
+    char *sql = fl_xasprintf("SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = '%s'", built);
+    FL_ASSERT_EQ_INT(orat_number(&db, sql), 0);
+    free(sql);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", orat_server());
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", "");
+    sql = fl_xasprintf("DELETE FROM \"FORKLESS_TEMPLATES\" WHERE \"NAME\" = '%s'", tpl);
+    orat_exec(&db, sql);
+    free(sql);
+    orat_drop_user(&db, built2);
+    FL_ASSERT_EQ_INT(t->engine->check_template(t, &err), FL_ERR_DB);
+    FL_ASSERT_CONTAINS(err.msg, "does not exist");
+    t->engine->free_target(t);
+    fl_strv_free(urls);
+    free(built);
+    free(built2);
+    free(url);
+    ora_close(&db);
+    free(tpl);
+}
+
+FL_TEST(oracle_server, gc_removes_dead_runs_only)
+{
+    ora_db db;
+    orat_open(&db);
+    char *tpl = orat_unique();
+    orat_make_rich(&db, tpl);
+    char *url = orat_url(tpl);
+    fl_error err = {0};
+    /* a live run with one clone */
+    fl_db_spec spec = {"default", url, "schema"};
+    fl_dbset *set = NULL;
+    FL_ASSERT_EQ_INT(fl_dbset_open(&spec, 1, "liverun1", NULL, &set, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_dbset_prepare_templates(set, NULL, NULL, 0, 0, NULL, &err), FL_OK);
+    if (fl_dbset_clone_all(set, 1, &err) != FL_OK)
+        FL_FAIL("clone_all: %s", err.msg);
+    /* a kept clone */
+    char **kept = NULL;
+    FL_ASSERT_EQ_INT(fl_db_clone(url, 1, "schema", &kept, &err), FL_OK);
+    /* leftovers of a run that died: a user, and a temporary tablespace without its user */
+    char *sql = fl_xasprintf("CREATE USER %s_FL_DEADRUN1_1 IDENTIFIED BY \"Dead0Run0Password\"",
+                             tpl);
+    orat_exec(&db, sql);
+    free(sql);
+    sql = fl_xasprintf("CREATE TEMPORARY TABLESPACE %s_FL_DEADRUN1_2_T TEMPFILE "
+                       "'%s_FL_DEADRUN1_2_T.dbf' SIZE 5M REUSE",
+                       tpl, tpl);
+    orat_exec(&db, sql);
+    free(sql);
+    long before = leftovers(&db, tpl);
+    size_t removed = 0;
+    char *urls[] = {url};
+    FL_ASSERT_EQ_INT(fl_db_gc(urls, 1, NULL, &removed, &err), FL_OK);
+    FL_ASSERT_EQ_INT((long long)removed, 2);
+    FL_ASSERT_EQ_INT(leftovers(&db, tpl), before - 2);
+    /* the live run's and the kept clone are still there */
+    char *live = orat_user_of(kept[0]);
+    sql = fl_xasprintf("SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME IN ('%s', '%s_FL_LIVERUN1_1')",
+                       live, tpl);
+    FL_ASSERT_EQ_INT(orat_number(&db, sql), 2);
+    free(sql);
+    free(live);
+    FL_ASSERT_EQ_INT(fl_dbset_teardown(set, 0, NULL, &err), FL_OK);
+    fl_dbset_free(set);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", orat_server());
+    FL_ASSERT_EQ_INT(fl_db_drop(kept, 1, &err), FL_OK);
+    fl_setenv("FORKLESS_ORACLE_ADMIN_URL", "");
+    FL_ASSERT_EQ_INT(leftovers(&db, tpl), 0);
+    fl_strv_free(kept);
+    orat_drop_user(&db, tpl);
+    ora_close(&db);
+    free(url);
+    free(tpl);
 }
