@@ -237,7 +237,7 @@ int fl_json_reporter_new(const char *path, fl_reporter **out, fl_error *err)
         free(j);
         return fl_error_set(err, FL_ERR_NOMEM, "JSON report %s: out of memory", path);
     }
-    j->out = fopen(path, "w");
+    j->out = fopen(path, "wb"); /* "b": the same bytes (LF) on every OS */
     if (!j->out) {
         int e = errno;
         json_destroy(&j->base);

@@ -465,7 +465,7 @@ int fl_junit_reporter_new(const char *path, fl_reporter **out, fl_error *err)
         return fl_error_set(err, FL_ERR_NOMEM, "JUnit report %s: out of memory", path);
     }
     sprintf(j->tmp_path, "%s.tmp", path);
-    j->out = fopen(j->tmp_path, "w");
+    j->out = fopen(j->tmp_path, "wb"); /* "b": the same bytes (LF) on every OS */
     if (!j->out) {
         int e = errno;
         junit_destroy(&j->base);
