@@ -1183,7 +1183,7 @@ static int oracle_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
     if (rc == FL_OK)
         rc = each_user_object(&db, t->name, collect_object, &g, err);
     ora_target *ot = t->priv;
-    if (rc == FL_OK && ot->sv.con_id > 2 && url_of(t)->easy) {
+    if (rc == FL_OK && ot->sv.con_id > 2) {
         ora_db root;
         rc = connect_target(t, &root, err);
         if (rc == FL_OK)

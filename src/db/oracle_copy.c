@@ -402,7 +402,7 @@ static int check_text_references(ora_db *db, const ora_server *sv, const char *s
                                  problems *p, fl_error *err)
 {
     ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = ");
+    ora_buf_puts(&b, "SELECT DISTINCT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = ");
     ora_buf_literal(&b, src);
     ora_buf_puts(&b, " AND REGEXP_LIKE(TEXT, ");
     schema_reference_regexp(&b, src);

@@ -125,13 +125,13 @@ const char *const *ora_expect_checks(const char *src, int with_views, int datapu
     snprintf(re, sizeof re, "(^|[^A-Za-z0-9_$#])\"?%s\"?[[:space:]]*\\.", src);
     size_t n = 0;
     if (with_views)
-        q[n++] = fl_xasprintf("SELECT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = '%s' AND "
+        q[n++] = fl_xasprintf("SELECT DISTINCT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = '%s' AND "
                               "REGEXP_LIKE(TEXT, '%s', 'i') UNION SELECT 'VIEW ' || VIEW_NAME "
                               "FROM DBA_VIEWS WHERE OWNER = '%s' AND REGEXP_LIKE(TEXT_VC, '%s', "
                               "'i') ORDER BY 1",
                               src, re, src, re);
     else
-        q[n++] = fl_xasprintf("SELECT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = '%s' AND "
+        q[n++] = fl_xasprintf("SELECT DISTINCT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = '%s' AND "
                               "REGEXP_LIKE(TEXT, '%s', 'i') ORDER BY 1",
                               src, re);
     q[n++] = fl_xasprintf("SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "

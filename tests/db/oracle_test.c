@@ -245,6 +245,11 @@ FL_TEST(oracle, names_fit_128_and_30_bytes)
     FL_ASSERT_EQ_INT(ora_name_belongs(stem, "TEST_DJANGO_APPLICATION"), 1);
     FL_ASSERT_EQ_INT(ora_name_belongs(stem, "TEST_DJANGO_APPLICATIONS"), 0);
     FL_ASSERT_EQ_INT(ora_name_belongs(stem, "TEST_DJANGO"), 0);
+    /* the example of docs/oracle.md */
+    FL_ASSERT_EQ_INT(ora_name_make(buf, sizeof buf, 28, "TEST_DJANGO_APPLICATION", "k3x9q2ab", "1",
+                                   &err),
+                     FL_OK);
+    FL_ASSERT_EQ_STR(buf, "TEST_DJ_7702F8_FL_K3X9Q2AB_1");
     /* the cut depends on the run id and slot; every cut is recognised */
     FL_ASSERT_EQ_INT(ora_name_make(buf, sizeof buf, 28, "TEST_DJANGO_APPLICATION", "abcdefgh",
                                    "build", &err),
