@@ -50,9 +50,29 @@ def one_line(text, limit=500):
     return first
 
 
+def _json_line(message):
+    return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _cut(text, budget, keep_end):
+    """At most `budget` bytes of `text` once JSON-encoded: its start, or its end."""
+    data = text.encode("utf-8")
+    length = min(len(data), budget)
+    while True:
+        raw = data[len(data) - length:] if keep_end else data[:length]
+        piece = raw.decode("utf-8", errors="ignore")
+        size = len(json.dumps(piece, ensure_ascii=False).encode("utf-8")) - 2
+        if size <= budget or length == 0:
+            return piece
+        length = max(0, min(length - 1, length * budget // size - 16))
+
+
 def encode_message(message):
-    """Encode one message as a JSON line, shrinking text fields to fit MAX_LINE_BYTES."""
-    line = (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    """Encode one message as a JSON line, shrinking text fields to fit MAX_LINE_BYTES.
+
+    `output` keeps its end (the latest lines), `details` and `message` their beginning.
+    """
+    line = _json_line(message)
     if len(line) <= MAX_LINE_BYTES:
         return line
     shrunk = dict(message)
@@ -60,17 +80,15 @@ def encode_message(message):
         text = shrunk.get(field)
         if not isinstance(text, str):
             continue
-        excess = len(line) - MAX_LINE_BYTES
-        # Characters may take up to 6 bytes once JSON-escaped; cut generously.
-        keep = max(0, len(text) - excess - len(_TRUNCATION_NOTE) - 64)
-        while True:
-            # Output keeps its end (the latest lines), other text its beginning.
-            shrunk[field] = (_TRUNCATION_NOTE.strip() + "\n" + text[len(text) - keep:]
-                             if field == "output" else text[:keep] + _TRUNCATION_NOTE)
-            line = (json.dumps(shrunk, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-            if len(line) <= MAX_LINE_BYTES or keep == 0:
-                break
-            keep = max(0, keep - (len(line) - MAX_LINE_BYTES) - 64)
+        shrunk[field] = ""
+        room = MAX_LINE_BYTES - len(_json_line(shrunk)) - len(_TRUNCATION_NOTE.encode()) - 8
+        if room <= 0:
+            continue
+        if field == "output":
+            shrunk[field] = _TRUNCATION_NOTE.strip() + "\n" + _cut(text, room, keep_end=True)
+        else:
+            shrunk[field] = _cut(text, room, keep_end=False) + _TRUNCATION_NOTE
+        line = _json_line(shrunk)
         if len(line) <= MAX_LINE_BYTES:
             return line
     raise ProtocolError("a %r message does not fit in 1 MiB" % message.get("type"))
