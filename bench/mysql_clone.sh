@@ -60,9 +60,24 @@ size_mb() {
 
 now() { date +%s.%N; }
 
+# Waits until InnoDB has flushed its dirty pages, so that no measurement pays for the
+# previous one's writes.
+settle() {
+  local was d
+  was=$(sql -e "SELECT @@GLOBAL.innodb_max_dirty_pages_pct")
+  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = 0" 2>/dev/null || return 0
+  for _ in $(seq 1 240); do
+    d=$(sql -e "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'")
+    [ "${d:-0}" -lt 100 ] && break
+    sleep 0.5
+  done
+  sql -e "SET GLOBAL innodb_max_dirty_pages_pct = $was"
+}
+
 # forkless db clone with a method: seconds to make N clones (then dropped, not timed).
 time_forkless() {
   local name=$1 n=$2 method=$3 t0 t1
+  settle
   t0=$(now)
   "$forkless" db clone "$(server_url "$name")" --count "$n" --method "$method" >"$work/urls"
   t1=$(now)
@@ -73,6 +88,7 @@ time_forkless() {
 # Django's MySQL clone loop (django/db/backends/mysql/creation.py): per clone, sequential.
 time_django() {
   local name=$1 n=$2 t0 t1
+  settle
   t0=$(now)
   for i in $(seq 1 "$n"); do
     sql -e "CREATE DATABASE \`${name}_dj_$i\`"
