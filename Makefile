@@ -1,6 +1,7 @@
 # Thin wrapper over Meson for the README's commands.  `make` builds into build/,
 # `make demo` runs the example suite in parallel on SQLite, `make test` runs every suite
 # through forkless, `make asan` does the same under ASan + UBSan in build-asan/.
+# `make windows` cross-builds for Windows with mingw-w64 into build-win/ (docs/windows.md).
 BUILD ?= build
 MESON ?= meson
 PREFIX ?= /usr/local
@@ -30,8 +31,24 @@ asan: build-asan/build.ninja
 	  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' build-asan/selftest.log; then echo 'asan: sanitizer reports above'; exit 1; fi; \
 	  exit $$status
 
+# Windows: the libraries from Debian's source packages (once, into $(WIN_DEPS)), then
+# forkless.exe, the library, and the test binaries.
+WIN_BUILD ?= build-win
+WIN_DEPS ?= build-win-deps
+WIN_TARGETS = forkless.exe libforkless.a libforkless-0.dll tests/forkless-selftest.exe \
+	tests/forkless-fixture.exe tests/platform/forkless-plat-helper.exe
+
+$(WIN_DEPS)/deps.txt:
+	cross/windows-deps.sh $(WIN_DEPS)
+
+$(WIN_BUILD)/build.ninja: $(WIN_DEPS)/deps.txt
+	$(MESON) setup $(WIN_BUILD) --cross-file cross/mingw64.txt --cross-file $(WIN_DEPS)/deps.txt
+
+windows: $(WIN_BUILD)/build.ninja
+	ninja -C $(WIN_BUILD) $(WIN_TARGETS)
+
 install: all
 	$(MESON) install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(WIN_BUILD)
