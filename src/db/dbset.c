@@ -36,6 +36,7 @@ struct fl_dbset {
     size_t declared; /* how many specs were given (n counts the ones opened so far) */
     int nslots;
     int torn_down;
+    char **setup_argv; /* the setup command, kept for engines that re-run it per clone */
 };
 
 /* Names the alias in err, except in the common single-database case where it would only
@@ -374,6 +375,21 @@ static int build_templates(fl_dbset *set, fl_db_build **builds, char *const *set
     return rc;
 }
 
+static char **copy_argv(char *const *argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **copy = calloc(n + 1, sizeof *copy);
+    for (size_t i = 0; copy && i < n; i++) {
+        if (!(copy[i] = strdup(argv[i]))) {
+            fl_strv_free(copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
 int fl_dbset_prepare_templates(fl_dbset *set, char *const *setup_argv, char *const *input_globs,
                                size_t n_globs, int rebuild, FILE *log, fl_error *err)
 {
@@ -381,6 +397,8 @@ int fl_dbset_prepare_templates(fl_dbset *set, char *const *setup_argv, char *con
         return FL_OK;
     if (!setup_argv || !setup_argv[0])
         return check_ready_templates(set, err);
+    if (!set->setup_argv && !(set->setup_argv = copy_argv(setup_argv)))
+        return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     char key[65];
     int rc = compute_key(set, setup_argv, input_globs, n_globs, key, err);
     if (rc != FL_OK)
@@ -451,6 +469,8 @@ static int prepare_runs(fl_dbset *set, fl_error *err)
         dbset_db *db = &set->dbs[i];
         if (db->prepared)
             continue;
+        db->run->setup_argv = set->setup_argv;
+        db->run->env_name = db->env_name;
         int rc = db->target->engine->run_prepare(db->run, db->method, err);
         if (rc != FL_OK)
             return in_alias(set, db->alias, err);
@@ -620,5 +640,6 @@ void fl_dbset_free(fl_dbset *set)
     }
     free(set->dbs);
     free(set->state_dir);
+    fl_strv_free(set->setup_argv);
     free(set);
 }

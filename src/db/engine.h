@@ -84,6 +84,11 @@ typedef struct fl_db_run {
     fl_db_target *target;
     char run_id[24];
     char method[24];       /* set by run_prepare */
+    /* Set by the neutral layer before run_prepare, for methods that fill each clone by
+     * running the setup command again (Oracle's migrate): the run's setup command (NULL
+     * when the template was given ready) and the FORKLESS_DB_<ALIAS> name of this alias. */
+    char *const *setup_argv;
+    const char *env_name;
     void *priv;
 } fl_db_run;
 

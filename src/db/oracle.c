@@ -551,16 +551,28 @@ static void missing_rights(const ora_rows *have, const char *const *need, ora_bu
 }
 
 /* The migrate method's command: FORKLESS_ORACLE_SETUP (see docs/oracle.md). */
-static int migrate_command(ora_run *mr, fl_error *err)
+/* The command that fills a migrate clone: the run's setup command; for a standalone
+ * `db clone` (which has none) FORKLESS_ORACLE_SETUP may give one. */
+static int migrate_command(fl_db_run *r, ora_run *mr, fl_error *err)
 {
-    const char *line = getenv("FORKLESS_ORACLE_SETUP");
-    if (!line || !*line)
-        return FL_OK;
     size_t argc = 0;
-    int rc = fl_split_command(line, &mr->setup_argv, &argc, err);
-    if (rc != FL_OK)
-        return fl_error_prefix(err, "FORKLESS_ORACLE_SETUP");
-    const char *var = getenv("FORKLESS_ORACLE_SETUP_VAR");
+    if (r->setup_argv && r->setup_argv[0]) {
+        while (r->setup_argv[argc])
+            argc++;
+        mr->setup_argv = calloc(argc + 1, sizeof *mr->setup_argv);
+        for (size_t i = 0; mr->setup_argv && i < argc; i++)
+            mr->setup_argv[i] = strdup(r->setup_argv[i]);
+        if (!mr->setup_argv)
+            return nomem(err);
+    } else {
+        const char *line = getenv("FORKLESS_ORACLE_SETUP");
+        if (!line || !*line)
+            return FL_OK;
+        int rc = fl_split_command(line, &mr->setup_argv, &argc, err);
+        if (rc != FL_OK)
+            return fl_error_prefix(err, "FORKLESS_ORACLE_SETUP");
+    }
+    const char *var = r->env_name ? r->env_name : getenv("FORKLESS_ORACLE_SETUP_VAR");
     mr->setup_var = strdup(var && *var ? var : "FORKLESS_DB_DEFAULT");
     if (argc == 0) {
         fl_strv_free(mr->setup_argv);
@@ -677,7 +689,7 @@ static int oracle_run_prepare(fl_db_run *r, const char *method, fl_error *err)
     if (strcmp(m, "migrate") != 0)
         rc = resolve_source(&mr->lock, r->target, &mr->source, err);
     if (rc == FL_OK && !mr->setup_argv)
-        rc = migrate_command(mr, err);
+        rc = migrate_command(r, mr, err);
     if (rc == FL_OK)
         rc = choose_kind(r, m, err);
     if (rc != FL_OK)
