@@ -81,7 +81,8 @@ static int list_migrations(const char *dir, migration_list *list, bs_error *err)
     closedir(d);
     if (rc != BS_OK)
         return rc;
-    qsort(list->items, list->n, sizeof list->items[0], compare_versions);
+    if (list->n > 1)
+        qsort(list->items, list->n, sizeof list->items[0], compare_versions);
     for (size_t i = 1; i < list->n; i++)
         if (list->items[i].version == list->items[i - 1].version)
             return bs_fail(err, BS_ERR_MIGRATION, "%s/%s and %s/%s have the same version %d",

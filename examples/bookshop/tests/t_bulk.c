@@ -319,7 +319,7 @@ static void sell_a_year(sqlite3 *db, year_tally *t)
     seed(29);
     for (int o = 0; o < YEAR_ORDERS; o++) {
         int month = below(12), day = 1 + below(28);
-        char when[32];
+        char when[48];
         snprintf(when, sizeof when, "2033-%02d-%02d 12:00:00", month + 1, day);
         bs_line lines[3];
         int n = 1 + below(3), first = below(YEAR_BOOKS - 2); /* books first..first+2 */

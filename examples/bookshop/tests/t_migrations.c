@@ -14,7 +14,7 @@
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 typedef struct file_list {
-    char names[64][128];
+    char names[64][256];
     int n;
     int max_version;
 } file_list;
