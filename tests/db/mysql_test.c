@@ -71,7 +71,9 @@ FL_TEST(mysql, url_parsing)
 
 static char *name_of(const char *url)
 {
-    const char *slash = strrchr(url, '/');
+    const char *scheme_end = strstr(url, "://");
+    FL_ASSERT_NOT_NULL(scheme_end);
+    const char *slash = strchr(scheme_end + 3, '/');
     FL_ASSERT_NOT_NULL(slash);
     return fl_xstrndup(slash + 1, strcspn(slash + 1, "?"));
 }
@@ -608,4 +610,50 @@ FL_TEST(mysql, server_stopped_mid_clone)
     free(line);
     free(tpl_url);
     free(server);
+}
+
+/* ---- option files ------------------------------------------------------------------------ */
+
+FL_TEST(mysql, option_file_supplies_the_connection)
+{
+    const char *server = myt_server();
+    const char *a = strstr(server, "://") + 3;
+    const char *at = strchr(a, '@'), *colon = strchr(a, ':');
+    const char *hostport = at + 1;
+    size_t hlen = strcspn(hostport, ":/");
+    const char *dir = temp_dir();
+    char *cnf = fl_xasprintf("%s/my.cnf", dir);
+    int port = atoi(hostport + hlen + 1);
+    char *text = fl_xasprintf("[client]\nuser=nobody\nport=%d\n[forkless_test]\nuser=%.*s\n"
+                              "password=%.*s\nhost=%.*s\nport=%d\n",
+                              port, (int)(colon - a), a, (int)(at - colon - 1), colon + 1,
+                              (int)hlen, hostport, port);
+    FILE *f = fopen(cnf, "w");
+    FL_ASSERT_NOT_NULL(f);
+    fputs(text, f);
+    fclose(f);
+    char *tpl = myt_unique("mcnf");
+    myt_make_rich(tpl);
+    char *url = fl_xasprintf("mysql:///%s?read_default_file=%s&read_default_group=forkless_test",
+                             tpl, cnf);
+    char **urls = NULL;
+    fl_error err = {0};
+    if (fl_db_clone(url, 1, "copy", &urls, &err) != FL_OK)
+        FL_FAIL("clone through the option file failed: %s", err.msg);
+    FL_ASSERT_CONTAINS(urls[0], "read_default_file=");
+    char *name = name_of(urls[0]);
+    myt_assert_same(tpl, name);
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, 1, &err), FL_OK);
+    fl_strv_free(urls);
+    /* the group matters: [client] alone names a user that does not exist */
+    char *client_only = fl_xasprintf("mysql://127.0.0.1/%s?read_default_file=%s", tpl, cnf);
+    FL_ASSERT_EQ_INT(fl_db_clone(client_only, 1, "copy", &urls, &err), FL_ERR_DB);
+    FL_ASSERT_CONTAINS(err.msg, "nobody");
+    myt_drop(tpl);
+    free(client_only);
+    free(name);
+    free(url);
+    free(tpl);
+    free(text);
+    free(cnf);
 }
