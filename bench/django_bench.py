@@ -88,18 +88,15 @@ def main():
     try:
         project = scaled_project(args.copies, scratch)
         state = os.path.join(scratch, "state")
-        rows = []
-
-        def measure(label, n, argv, before=None):
-            times = []
-            for _ in range(args.repeat):
-                if before:
-                    before()
-                elapsed, out = timed(argv, project, env)
-                times.append(elapsed)
-            rows.append((label, n, statistics.median(times), min(times)))
-            print("  %-22s -j %-2d median %6.2f s  (min %.2f)" % (label, n, rows[-1][2], rows[-1][3]),
-                  file=sys.stderr)
+        fl_common = [forkless, "run", "--progress=never", "--state-dir=" + state, "--django",
+                     "--python=" + PYTHON]
+        configs = [("django serial", 1, [PYTHON, "manage.py", "test", "--noinput"])]
+        for n in workers:
+            if n > 1:
+                configs.append(("django --parallel", n,
+                                [PYTHON, "manage.py", "test", "--noinput", "--parallel", str(n)]))
+            configs.append(("forkless cold", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:] + ["--rebuild"]))
+            configs.append(("forkless warm", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:]))
 
         total = None
         _, out = timed([PYTHON, "manage.py", "test", "--noinput"], project, env)
@@ -108,17 +105,20 @@ def main():
                 total = int(line.split()[1])
         print("bench: %d tests (%d copies of examples/django's modules), engine %s, forkless %s"
               % (total or -1, args.copies, args.engine, forkless), file=sys.stderr)
-        measure("django serial", 1, [PYTHON, "manage.py", "test", "--noinput"])
-        fl_common = [forkless, "run", "--progress=never", "--state-dir=" + state, "--django",
-                     "--python=" + PYTHON]
-        for n in workers:
-            if n > 1:
-                measure("django --parallel", n, [PYTHON, "manage.py", "test", "--noinput", "--parallel", str(n)])
-            measure("forkless cold", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:] + ["--rebuild"])
-            measure("forkless warm", n, fl_common[:2] + ["-j", str(n)] + fl_common[2:])
+        timed(fl_common, project, env)  # builds the template once, so "warm" is warm
+        # Rounds interleave the configurations, so a change of machine load hits all alike.
+        times = {index: [] for index in range(len(configs))}
+        for round_number in range(args.repeat):
+            for index, (label, n, argv) in enumerate(configs):
+                elapsed, _ = timed(argv, project, env)
+                times[index].append(elapsed)
+                print("  round %d  %-18s -j %-2d %6.2f s" % (round_number + 1, label, n, elapsed), file=sys.stderr)
+        rows = [(label, n, statistics.median(times[i]), min(times[i]))
+                for i, (label, n, _) in enumerate(configs)]
         cpu = os.cpu_count()
-        print("\n%d tests, engine %s, %d CPUs, median of %d runs (wall clock, seconds)\n"
-              % (total or -1, args.engine, cpu, args.repeat))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print("\n%d tests, engine %s, %d CPUs (load average %.1f at the end), median of %d runs "
+              "(wall clock, seconds)\n" % (total or -1, args.engine, cpu, load, args.repeat))
         print("| runner | workers | median | min |")
         print("|---|---|---|---|")
         for label, n, median, minimum in rows:

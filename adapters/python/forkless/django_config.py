@@ -26,8 +26,9 @@ USER, PASSWORD, HOST and PORT from the settings, percent-quoted.
 `python -m forkless django-setup [--settings M] [--keepdb]` builds the templates the
 environment names (FORKLESS_DB_<ALIAS>, _NAME): Django's own create_test_db with the
 template as TEST NAME — the database is created (dropped first if it exists, unless
---keepdb), migrated with run_syncdb, and gets its cache tables; SQLite images are left
-in rollback-journal mode and vacuumed.
+--keepdb), migrated with run_syncdb, and gets its cache tables. SQLite templates are
+built in memory like Django's test database and written out with VACUUM INTO
+(rollback-journal mode, no free pages).
 """
 
 import argparse
@@ -226,29 +227,59 @@ def templates_from_env(topology):
     return templates
 
 
-def point_test_names_at_templates(templates):
-    """Make Django's test database name (TEST NAME) the template's; don't serialize."""
+def point_test_names_at_templates(templates, keepdb):
+    """Make Django's test database name (TEST NAME) the template's; don't serialize.
+
+    An SQLite template is built in memory (Django's own in-memory test database: no
+    fsync per migration) and written to its file at the end; with --keepdb an existing
+    file is migrated in place.
+    """
     from django.db import connections
     from .django_support import vendor_of
+    in_memory = set()
     for primary, clone in templates.items():
         settings_dict = connections[primary].settings_dict
         test = settings_dict.setdefault("TEST", {})
         if vendor_of(primary) == "sqlite":
-            name = os.path.abspath(clone.name)
-            os.makedirs(os.path.dirname(name), exist_ok=True)
+            path = os.path.abspath(clone.name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if keepdb and os.path.exists(path):
+                test["NAME"] = path
+            else:
+                test["NAME"] = None
+                in_memory.add(primary)
         else:
-            name = clone.name
-        test["NAME"] = name
+            test["NAME"] = clone.name
         test["SERIALIZE"] = False
+    return in_memory
 
 
-def finish_sqlite_image(path):
+def write_sqlite_image(connection, path):
+    """Write an in-memory database to `path`, compacted, replacing the file atomically."""
+    connection.ensure_connection()
+    raw = connection.connection
+    partial = "%s.partial-%d" % (path, os.getpid())
+    if os.path.exists(partial):
+        os.remove(partial)
+    try:
+        raw.execute("VACUUM INTO ?", (partial,))
+    except sqlite3.OperationalError:  # SQLite < 3.27
+        target = sqlite3.connect(partial)
+        try:
+            raw.backup(target)
+        finally:
+            target.close()
+    os.replace(partial, path)
+
+
+def finish_sqlite_image(path, vacuum):
     """Rollback-journal mode (loads everywhere, protocol §6) and no free pages."""
     connection = sqlite3.connect(path)
     try:
         if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
             connection.execute("PRAGMA journal_mode=DELETE")
-        connection.execute("VACUUM")
+        if vacuum:
+            connection.execute("VACUUM")
     finally:
         connection.close()
 
@@ -263,7 +294,7 @@ def build_templates(args):
     if not templates:
         raise DjangoSetupError("no template to build: no FORKLESS_DB_<ALIAS> variable names one "
                                "of the databases %s" % ", ".join(g[0] for g in topology.groups))
-    point_test_names_at_templates(templates)
+    in_memory = point_test_names_at_templates(templates, args.keepdb)
     django.setup()
     from django.db import connections
     from django.test.utils import setup_databases
@@ -272,12 +303,14 @@ def build_templates(args):
     if "serialized_aliases" in inspect.signature(setup_databases).parameters:
         options["serialized_aliases"] = set()
     setup_databases(args.verbosity, False, **options)
+    for primary in in_memory:
+        write_sqlite_image(connections[primary], os.path.abspath(templates[primary].name))
     for connection in connections.all():
         connection.close()
     from .django_support import vendor_of
     for primary, clone in templates.items():
         if vendor_of(primary) == "sqlite":
-            finish_sqlite_image(os.path.abspath(clone.name))
+            finish_sqlite_image(os.path.abspath(clone.name), vacuum=primary not in in_memory)
     return templates
 
 
