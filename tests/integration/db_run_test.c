@@ -6,6 +6,7 @@
  */
 #include <forkless/test.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,5 +85,42 @@ FL_TEST(db_run, killed_coordinator_leaves_no_worker_and_gc_cleans_up)
     run_cmd(&r, gc, NULL, 0);
     FL_ASSERT_EQ_INT(r.code, 0);
     FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
+    cmd_result_free(&r);
+}
+
+FL_TEST(db_run, c_api_tests_get_their_own_postgresql_clones)
+{
+    const char *url = getenv("FORKLESS_TEST_PG_URL");
+    if (!url || !*url) {
+        if (getenv("FORKLESS_REQUIRE_SERVERS") && !strcmp(getenv("FORKLESS_REQUIRE_SERVERS"), "1"))
+            FL_FAIL("FORKLESS_TEST_PG_URL is not set but FORKLESS_REQUIRE_SERVERS=1");
+        FL_SKIP("NO SERVER: set FORKLESS_TEST_PG_URL (tests/servers/start-postgres.sh starts one)");
+    }
+    const char *slash = strrchr(url, '/');
+    FL_ASSERT_NOT_NULL(slash);
+    char template_url[512], db[600];
+    snprintf(template_url, sizeof template_url, "%.*s/fl_capi_tpl_%ld", (int)(slash - url), url, (long)getpid());
+    snprintf(db, sizeof db, "--db=default=%s", template_url);
+    const char *dir = temp_dir();
+    snprintf(state_flag, sizeof state_flag, "--state-dir=%s", dir);
+    char *argv[] = {FL_BUILD_DIR "/tests/forkless-pg-fixture", "-j", "2", "--progress=never", db, state_flag,
+                    NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    expect_exit(&r, 0);
+    FL_ASSERT_CONTAINS(r.out, "template default built");
+    FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 4 passed, 0 failed, 0 skipped");
+    cmd_result_free(&r);
+    /* The same again reuses the template; then remove it (templates are kept on purpose). */
+    run_cmd(&r, argv, NULL, 0);
+    expect_exit(&r, 0);
+    FL_ASSERT_CONTAINS(r.out, "template default reused");
+    cmd_result_free(&r);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "ALTER DATABASE \"fl_capi_tpl_%ld\" IS_TEMPLATE false; DROP DATABASE \"fl_capi_tpl_%ld\" WITH (FORCE)",
+             (long)getpid(), (long)getpid());
+    char *psql[] = {"psql", "-X", "-q", (char *)url, "-c", sql, NULL};
+    run_cmd(&r, psql, NULL, 0);
     cmd_result_free(&r);
 }
