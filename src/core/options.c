@@ -6,7 +6,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#if defined(FL_HAVE_INIH)
 #include <ini.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -481,6 +483,7 @@ int fl_options_parse_args(fl_options *o, int argc, char **argv, int stop_at_comm
 
 /* ---- forkless.ini ---------------------------------------------------------------------- */
 
+#if defined(FL_HAVE_INIH)
 typedef struct ini_ctx {
     fl_options *o;
     fl_error *err;
@@ -552,6 +555,15 @@ int fl_options_load_ini(fl_options *o, const char *path, fl_error *err)
         return fl_error_set(err, FL_ERR_USAGE, "%s:%d: syntax error", path, r);
     return FL_OK;
 }
+#else
+int fl_options_load_ini(fl_options *o, const char *path, fl_error *err)
+{
+    (void)o;
+    return fl_error_set(err, FL_ERR_UNSUPPORTED,
+                        "cannot read '%s': this build of forkless has no configuration-file support "
+                        "(inih was not available when it was built); give the options as flags", path);
+}
+#endif
 
 void fl_options_print_help(FILE *out)
 {
