@@ -2,12 +2,13 @@
 """Time examples/django under Django's own runner and under `forkless run --django`.
 
     /usr/bin/python3 bench/django_bench.py [--copies 8] [--workers 1,2] [--repeat 3]
-        [--forkless build-x/forkless] [--engine sqlite|postgresql|mysql]
+        [--migrations 0] [--forkless build-x/forkless] [--engine sqlite|postgresql|mysql]
 
 The example suite (302 tests) is small; --copies K makes a scratch copy of the project
 whose test modules are duplicated K times (K x 302 tests, real database work: TestCase
 with setUpTestData, TransactionTestCase, the test client), so that per-test work and
-not start-up dominates. For each worker count it times, wall clock, median of --repeat:
+not start-up dominates; --migrations M adds an app whose model got its shape through M
+migrations (real projects replay long histories). For each worker count it times, wall clock, median of --repeat:
 
   django serial       manage.py test                      (creates + migrates its test DB)
   django --parallel N manage.py test --parallel N         (fork; clones N test DBs)
@@ -43,10 +44,54 @@ def find_forkless(explicit):
     return shutil.which("forkless")
 
 
-def scaled_project(copies, into):
+MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "%(previous)s")]
+    operations = [migrations.AddField("entry", "field_%(number)d", models.IntegerField(default=%(number)d))]
+"""
+
+
+def add_migration_history(project, count):
+    """An app `ledger` whose model reached its shape through `count` migrations.
+
+    Real projects carry long migration histories that Django's runner replays on every
+    run (without --keepdb); the example's own history is a handful of migrations.
+    """
+    app = os.path.join(project, "ledger")
+    os.makedirs(os.path.join(app, "migrations"))
+    open(os.path.join(app, "__init__.py"), "w").close()
+    open(os.path.join(app, "migrations", "__init__.py"), "w").close()
+    with open(os.path.join(app, "models.py"), "w") as models_py:
+        models_py.write("from django.db import models\n\n\nclass Entry(models.Model):\n"
+                        "    label = models.CharField(max_length=20)\n")
+        for number in range(1, count + 1):
+            models_py.write("    field_%d = models.IntegerField(default=%d)\n" % (number, number))
+    with open(os.path.join(app, "migrations", "0001_initial.py"), "w") as first:
+        first.write("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+                    "    initial = True\n    dependencies = []\n    operations = [migrations.CreateModel("
+                    "'Entry', [('id', models.BigAutoField(auto_created=True, primary_key=True)), "
+                    "('label', models.CharField(max_length=20))])]\n")
+    previous = "0001_initial"
+    for number in range(1, count + 1):
+        name = "%04d_field_%d" % (number + 1, number)
+        with open(os.path.join(app, "migrations", name + ".py"), "w") as migration:
+            migration.write(MIGRATION % {"previous": previous, "number": number})
+        previous = name
+    settings = os.path.join(project, "libsite", "settings.py")
+    with open(settings) as handle:
+        text = handle.read()
+    with open(settings, "w") as handle:
+        handle.write(text.replace('    "loans",\n]', '    "loans",\n    "ledger",\n]'))
+
+
+def scaled_project(copies, into, migrations=0):
     """A copy of examples/django whose test modules appear `copies` times."""
     project = os.path.join(into, "project")
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".forkless", "__pycache__", "*.sqlite3"))
+    if migrations:
+        add_migration_history(project, migrations)
     modules = glob.glob(os.path.join(project, "*", "tests", "test_*.py")) + \
         glob.glob(os.path.join(project, "*", "tests.py"))
     for module in modules:
@@ -75,6 +120,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
     parser.add_argument("--forkless", help="the forkless binary (default: the newest build*/forkless)")
     parser.add_argument("--engine", default=os.environ.get("FORKLESS_EXAMPLE_DB", "sqlite"))
+    parser.add_argument("--migrations", type=int, default=0,
+                        help="add an app with this many migrations (a long migration history)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch project")
     args = parser.parse_args()
     forkless = find_forkless(args.forkless)
@@ -86,7 +133,7 @@ def main():
                PYTHONPATH=os.path.join(ROOT, "adapters", "python"))
     env.pop("FORKLESS_CHANNEL", None)
     try:
-        project = scaled_project(args.copies, scratch)
+        project = scaled_project(args.copies, scratch, args.migrations)
         state = os.path.join(scratch, "state")
         fl_common = [forkless, "run", "--progress=never", "--state-dir=" + state, "--django",
                      "--python=" + PYTHON]
@@ -103,8 +150,8 @@ def main():
         for line in out.splitlines():
             if line.startswith("Ran "):
                 total = int(line.split()[1])
-        print("bench: %d tests (%d copies of examples/django's modules), engine %s, forkless %s"
-              % (total or -1, args.copies, args.engine, forkless), file=sys.stderr)
+        print("bench: %d tests (%d copies of examples/django's modules), %d extra migrations, engine %s, "
+              "forkless %s" % (total or -1, args.copies, args.migrations, args.engine, forkless), file=sys.stderr)
         timed(fl_common, project, env)  # builds the template once, so "warm" is warm
         # Rounds interleave the configurations, so a change of machine load hits all alike.
         times = {index: [] for index in range(len(configs))}
@@ -117,8 +164,9 @@ def main():
                 for i, (label, n, _) in enumerate(configs)]
         cpu = os.cpu_count()
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print("\n%d tests, engine %s, %d CPUs (load average %.1f at the end), median of %d runs "
-              "(wall clock, seconds)\n" % (total or -1, args.engine, cpu, load, args.repeat))
+        print("\n%d tests, %d extra migrations, engine %s, %d CPUs (load average %.1f at the end), "
+              "median of %d runs (wall clock, seconds)\n"
+              % (total or -1, args.migrations, args.engine, cpu, load, args.repeat))
         print("| runner | workers | median | min |")
         print("|---|---|---|---|")
         for label, n, median, minimum in rows:

@@ -293,7 +293,7 @@ class MultiDatabaseTests(unittest.TestCase):
         self.assertEqual(entries["third"]["method"], "memory")
         self.assertEqual(entries["third"]["name"], os.path.join(PROJECT, ".forkless", "django-third.db"))
         self.assertEqual(entries["other"]["method"], "copy")
-        self.assertEqual(entries["other"]["name"], os.path.join(self.tmp, "other-test.db"))
+        self.assertEqual(entries["other"]["name"], os.path.join(PROJECT, ".forkless", "django-other.db"))
         self.assertEqual(entries["other"]["aliases"], ["other", "other_alt"])
 
     def test_config_lists_only_databases_the_tests_use(self):
@@ -447,11 +447,10 @@ class ServerTestsMixin:
             raise unittest.SkipTest("set %s to test against a server" % cls.variable)
         engine_env = dict(settings, FORKLESS_EXAMPLE_DB=cls.engine,
                           FORKLESS_EXAMPLE_DB_NAME="forkless_pytest_%d" % os.getpid())
-        # Django's own run first: it creates and then drops the same test database
-        # name that django-setup uses for the template.
-        cls.django = django_outcomes(engine_env)
         cls.harness = cls.harness_class(engine_env)
         cls.harness.build_server_template()
+        # Django's own run while the template exists: their names differ.
+        cls.django = django_outcomes(engine_env)
 
     @classmethod
     def tearDownClass(cls):
@@ -461,7 +460,7 @@ class ServerTestsMixin:
         entry = self.harness.entry
         self.assertEqual(entry["engine"], self.engine)
         self.assertTrue(entry["url"].startswith(self.engine + "://"))
-        self.assertEqual(entry["name"], "test_forkless_pytest_%d" % os.getpid())
+        self.assertEqual(entry["name"], "test_forkless_pytest_%d_forkless" % os.getpid())
         self.assertIsNone(entry["method"])
 
     def test_two_workers_reverse_order_equals_django(self):

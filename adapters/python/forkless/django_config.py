@@ -17,11 +17,13 @@ stdout (and nothing else: anything the project prints goes to stderr) describing
 
 One entry per test database the selected tests need (Django's rules: aliases sharing a
 database and TEST MIRRORs are not listed, they follow their primary; entries come in
-TEST DEPENDENCIES order). The template is Django's test database: TEST NAME, or
-`test_` + NAME; for SQLite's default in-memory test database a file
-`.forkless/django-<alias>.db` under the project with method `memory`, so workers get
-in-memory speed; a file TEST NAME is used as is with method `copy`. Server URLs carry
-USER, PASSWORD, HOST and PORT from the settings, percent-quoted.
+TEST DEPENDENCIES order). The template is named after Django's test database but never
+is it, so that `manage.py test` and forkless can be used side by side: on a server,
+TEST NAME (or `test_` + NAME) + `_forkless`; for SQLite a file
+`.forkless/django-<alias>.db` under the project, with method `memory` when Django's
+test database would be in memory (workers keep in-memory speed) and `copy` when TEST
+NAME is a file. Server URLs carry USER, PASSWORD, HOST and PORT from the settings,
+percent-quoted.
 
 `python -m forkless django-setup [--settings M] [--keepdb]` builds the templates the
 environment names (FORKLESS_DB_<ALIAS>, _NAME): Django's own create_test_db with the
@@ -45,6 +47,7 @@ from .django_support import (DjangoSetupError, Topology, add_common_arguments, b
                              env_key, locate_project, make_test_runner, settings_file, used_databases)
 
 FORKLESS_DIR = ".forkless"
+TEMPLATE_SUFFIX = "_forkless"
 
 
 # ---- django-config ----------------------------------------------------------------------------
@@ -100,22 +103,17 @@ def describe_database(primary, topology, project_dir):
     vendor = connection.vendor
     test_name = settings_dict.get("TEST", {}).get("NAME")
     if vendor == "sqlite":
-        if is_memory_name(test_name):
-            path = os.path.join(project_dir, FORKLESS_DIR, "django-%s.db" % primary)
-            method = "memory"
-        else:
-            path = os.path.abspath(str(test_name))
-            method = "copy"
+        # Not Django's own test file: `manage.py test` deletes that one when it ends.
+        path = os.path.join(project_dir, FORKLESS_DIR, "django-%s.db" % primary)
+        method = "memory" if is_memory_name(test_name) else "copy"
         url = "sqlite://" + quote(path, safe="/")
         name = path
     elif vendor in ("postgresql", "mysql"):
-        name = test_name or "test_" + str(settings_dict["NAME"])
+        # Django's test database name plus a suffix: `manage.py test` drops and re-creates
+        # its own test database, and could not drop a database marked as a template.
+        name = (test_name or "test_" + str(settings_dict["NAME"])) + TEMPLATE_SUFFIX
         url = server_url(vendor, settings_dict, name)
         method = None
-    else:
-        raise DjangoSetupError(
-            "database %r uses the %s engine (%s); forkless's Django support covers SQLite, "
-            "PostgreSQL and MySQL/MariaDB" % (primary, vendor, settings_dict.get("ENGINE")))
     group = topology.group_of(primary)
     mirrors = sorted(m for m in topology.mirrors if topology.primary_of(m) == primary)
     return {"alias": primary, "env": env_key(primary), "engine": vendor, "url": url, "name": name,
