@@ -125,7 +125,10 @@ class FakeCoordinator:
         return len(self.output)
 
     def send(self, message):
-        os.write(self._command_write, (json.dumps(message) + "\n").encode())
+        try:
+            os.write(self._command_write, (json.dumps(message) + "\n").encode())
+        except BrokenPipeError:
+            pass  # the worker is gone (e.g. it sent `error` and exited): its events tell why
 
     def event(self):
         line = self._read_line()

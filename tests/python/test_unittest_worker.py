@@ -266,6 +266,20 @@ class ChannelTests(unittest.TestCase):
             worker.shutdown()
         self.assertEqual(results["test_probe.Probe.test_environment"]["status"], "pass", output)
 
+    def test_exit_runs_atexit_and_joins_threads(self):
+        import tempfile
+        probe = os.path.join(HERE, "channel_probe")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "atexit.txt")
+            with start_worker(probe, "-t", probe, env={"PROBE_ATEXIT_FILE": path}) as worker:
+                results = worker.run(["test_probe.AtExit.test_register"])
+                worker.shutdown()
+            self.assertEqual(results["test_probe.AtExit.test_register"]["status"], "pass")
+            with open(path) as handle:
+                self.assertEqual(handle.read(), "atexit ran")
+            with open(path + ".thread") as handle:
+                self.assertEqual(handle.read(), "thread done")
+
     def test_exit_on_end_of_file(self):
         worker = start_worker("sample_suite")
         try:

@@ -23,6 +23,13 @@ def main(argv=None):
         sys.stdout.write(USAGE)
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
+    if command in ("unittest", "django", "django-config"):
+        from .protocol import fast_exit
+        fast_exit(_dispatch(command, rest))
+    return _dispatch(command, rest)
+
+
+def _dispatch(command, rest):
     if command == "unittest":
         from .unittest_worker import main as run
     elif command == "django":

@@ -12,9 +12,11 @@ process's own stdin/stdout, and fd 1 is pointed at stderr so that tests' prints
 cannot corrupt it.
 """
 
+import atexit
 import json
 import os
 import sys
+import threading
 import traceback
 
 PROTOCOL_VERSION = 1
@@ -206,6 +208,30 @@ def flush_standard_streams():
                 stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def fast_exit(status):
+    """End the process now, as a normal exit would but without tearing the interpreter down.
+
+    With Django and thousands of tests loaded, the interpreter's final clean-up (module
+    teardown, garbage collection) takes tenths of a second, and the coordinator waits
+    for it. What a program can rely on at exit still happens: non-daemon threads are
+    joined, atexit handlers run (coverage.py saves its data there, logging flushes),
+    the standard streams are flushed. FORKLESS_FAST_EXIT=0 makes it a normal exit.
+    """
+    if os.environ.get("FORKLESS_FAST_EXIT", "1").strip().lower() in ("0", "no", "false", "off"):
+        sys.exit(status)
+    try:
+        shutdown_threads = getattr(threading, "_shutdown", None)
+        if shutdown_threads is not None:
+            shutdown_threads()
+        run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
+        if run_exit_functions is None:
+            sys.exit(status)
+        run_exit_functions()
+    finally:
+        flush_standard_streams()
+        os._exit(status if isinstance(status, int) else 1)
 
 
 class Worker:

@@ -32,3 +32,19 @@ class Crashes(unittest.TestCase):
         import ctypes
         print("before the crash", flush=True)
         ctypes.string_at(0)
+
+
+class AtExit(unittest.TestCase):
+    def test_register(self):
+        import atexit
+        import threading
+        import time
+        path = os.environ["PROBE_ATEXIT_FILE"]
+
+        def late_writer():
+            time.sleep(0.3)
+            with open(path + ".thread", "w") as handle:
+                handle.write("thread done")
+
+        threading.Thread(target=late_writer).start()  # non-daemon: joined at exit
+        atexit.register(lambda: open(path, "w").write("atexit ran"))
