@@ -271,6 +271,66 @@ class SQLiteDjangoTests(unittest.TestCase):
 
 
 @unittest.skipUnless(have_django(), "Django is not installed for %s" % PYTHON)
+class ConfigCacheTests(unittest.TestCase):
+    """django-config answers from .forkless/django-config.json until an input changes."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="forkless-config-cache-")
+        self.project = os.path.join(self.tmp, "project")
+        shutil.copytree(PROJECT, self.project, ignore=shutil.ignore_patterns(".forkless", "__pycache__"))
+        self.env = example_env()
+        self.cache = os.path.join(self.project, ".forkless", "django-config.json")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def config(self, *args, env=None):
+        completed = subprocess.run([PYTHON, "-m", "forkless", "django-config"] + list(args), cwd=self.project,
+                                   env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(completed.returncode, 0, completed.stderr.decode(errors="replace"))
+        return json.loads(completed.stdout)
+
+    def plant_marker(self):
+        """Make the cached answer recognisable: a hit returns it, a miss recomputes."""
+        with open(self.cache) as handle:
+            entry = json.load(handle)
+        entry["config"]["marker"] = "from the cache"
+        with open(self.cache, "w") as handle:
+            json.dump(entry, handle)
+
+    def test_hit_then_invalidated_by_inputs(self):
+        first = self.config()
+        self.assertNotIn("marker", first)
+        self.plant_marker()
+        self.assertEqual(self.config().get("marker"), "from the cache")
+        # Another environment, other arguments: computed again.
+        self.assertNotIn("marker", self.config(env=dict(self.env, FORKLESS_EXAMPLE_DB_NAME="other")))
+        self.plant_marker()
+        self.assertNotIn("marker", self.config("loans"))
+        # A new test module (its directory changes) or an edited one: computed again.
+        self.config()
+        self.plant_marker()
+        with open(os.path.join(self.project, "loans", "tests", "test_new.py"), "w") as handle:
+            handle.write("from django.test import TestCase\n\n\nclass New(TestCase):\n"
+                         "    databases = {'default', 'replica'}\n\n    def test_x(self):\n        pass\n")
+        self.assertNotIn("marker", self.config())
+        self.plant_marker()
+        settings = os.path.join(self.project, "libsite", "settings.py")
+        os.utime(settings, ns=(os.stat(settings).st_atime_ns, os.stat(settings).st_mtime_ns + 10 ** 9))
+        self.assertNotIn("marker", self.config())
+        # A .env beside manage.py appears: computed again.
+        self.plant_marker()
+        open(os.path.join(self.project, ".env"), "w").close()
+        self.assertNotIn("marker", self.config())
+
+    def test_no_cache(self):
+        self.config()
+        self.plant_marker()
+        self.assertNotIn("marker", self.config("--no-cache"))
+        self.assertNotIn("marker", self.config(env=dict(self.env, FORKLESS_DJANGO_CONFIG_CACHE="0")))
+
+
+@unittest.skipUnless(have_django(), "Django is not installed for %s" % PYTHON)
 class MultiDatabaseTests(unittest.TestCase):
     """Mirrors, shared test databases and TEST DEPENDENCIES, as Django's runner treats them."""
 

@@ -43,6 +43,7 @@ import sqlite3
 import sys
 from urllib.parse import quote
 
+from . import config_cache
 from .django_support import (DjangoSetupError, Topology, add_common_arguments, build_suite, clone_from_env,
                              env_key, locate_project, make_test_runner, settings_file, used_databases)
 
@@ -197,16 +198,28 @@ def config_main(argv):
     parser.add_argument("--all-databases", action="store_true",
                         help="every database in the settings, not only those the tests use "
                              "(skips test discovery)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="compute the answer even if .forkless/django-config.json has it")
     args = parser.parse_args(argv)
     # Only the JSON goes to stdout: whatever the project prints goes to stderr.
     sys.stdout.flush()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    try:
-        config = collect_config(args)
-    except DjangoSetupError as exc:
-        sys.stderr.write("forkless django-config: %s\n" % exc)
-        return 2
+    project_dir = os.path.abspath(os.getcwd())
+    use_cache = config_cache.cache_enabled() and not args.no_cache
+    key = config_cache.request_key(argv, project_dir) if use_cache else None
+    config = config_cache.load(project_dir, key) if use_cache else None
+    if config is None:
+        try:
+            config = collect_config(args)
+        except DjangoSetupError as exc:
+            sys.stderr.write("forkless django-config: %s\n" % exc)
+            return 2
+        if use_cache:
+            os.makedirs(os.path.join(project_dir, FORKLESS_DIR), exist_ok=True)
+            module_file = settings_file(config["settings_module"])
+            stamps = config_cache.collect_stamps(project_dir, os.path.dirname(module_file) if module_file else None)
+            config_cache.store(project_dir, key, stamps, config)
     json.dump(config, out, indent=None)
     out.write("\n")
     out.close()

@@ -1,0 +1,129 @@
+"""A cache for `django-config`, so that a run does not pay one more Django start-up.
+
+`django-config` imports Django, sets the project up and discovers the tests: about a
+third of a second for the example project, on the critical path of every `forkless
+run --django` (the workers cannot start before the databases are known). Its answer
+only changes when its inputs do, and the inputs are known precisely:
+
+- the command line, the working directory, the interpreter, and the environment
+  (settings often read it: FORKLESS_EXAMPLE_DB, DATABASE_URL...), less a few variables
+  that change between shells without meaning anything (SHLVL, OLDPWD, ...);
+- every module file the computation imported (Django, the settings, the apps, the test
+  modules), by path, size and modification time;
+- every directory of the project, by modification time (a new test module or package
+  changes its directory's), and every file directly in the project directory and in the
+  settings module's directory (`.env` files that settings read live there).
+
+The cache is `.forkless/django-config.json` under the project: the key of the first
+group, the stamps of the second and third, and the answer. A run whose key matches and
+whose stamps are all unchanged gets the stored answer without importing Django
+(a few milliseconds of stat calls). FORKLESS_DJANGO_CONFIG_CACHE=0 turns it off.
+What it cannot see: files that the settings read from elsewhere (say /etc/app.json).
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+from . import __version__
+
+CACHE_NAME = "django-config.json"
+VOLATILE_VARIABLES = {"_", "OLDPWD", "SHLVL", "PWD", "COLUMNS", "LINES", "TERM_SESSION_ID", "WINDOWID",
+                      "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+                      "FORKLESS_RUN_ID", "FORKLESS_WORKER", "FORKLESS_WORKERS"}
+SKIPPED_DIRECTORIES = {"__pycache__", "node_modules"}
+
+
+def cache_enabled(environ=None):
+    environ = os.environ if environ is None else environ
+    return environ.get("FORKLESS_DJANGO_CONFIG_CACHE", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+def request_key(argv, cwd, environ=None):
+    """What identifies a request, besides the files: command, place, interpreter, environment."""
+    environ = os.environ if environ is None else environ
+    digest = hashlib.sha256()
+    for part in (__version__, sys.executable, sys.version, cwd, json.dumps(list(argv))):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    for name in sorted(environ):
+        if name not in VOLATILE_VARIABLES:
+            digest.update(("%s=%s" % (name, environ[name])).encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+def _stamp(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_size]
+
+
+def project_directories(project_dir):
+    """The project's directories, hidden ones, caches and virtual environments left out."""
+    for root, dirs, files in os.walk(project_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRECTORIES
+                   and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))]
+        yield root
+
+
+def collect_stamps(project_dir, settings_directory):
+    """Stamps of everything the answer may depend on (called after computing it)."""
+    paths = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            paths.add(os.path.abspath(path))
+    paths.update(project_directories(project_dir))
+    for directory in filter(None, {project_dir, settings_directory}):
+        try:
+            for entry in os.scandir(directory):
+                if entry.is_file():
+                    paths.add(entry.path)
+        except OSError:
+            pass
+    stamps = {}
+    for path in sorted(paths):
+        stamp = _stamp(path)
+        if stamp is not None:
+            stamps[path] = stamp
+    return stamps
+
+
+def cache_path(project_dir):
+    return os.path.join(project_dir, ".forkless", CACHE_NAME)
+
+
+def load(project_dir, key):
+    """The stored answer if the key matches and no stamped file changed, else None."""
+    try:
+        with open(cache_path(project_dir), encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    stamps = entry.get("stamps")
+    if not isinstance(stamps, dict) or not stamps:
+        return None
+    for path, stamp in stamps.items():
+        if _stamp(path) != stamp:
+            return None
+    return entry.get("config")
+
+
+def store(project_dir, key, stamps, config):
+    """Write the cache entry atomically; a failure to write is not an error."""
+    path = cache_path(project_dir)
+    partial = "%s.%d.partial" % (path, os.getpid())
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(partial, "w", encoding="utf-8") as handle:
+            json.dump({"key": key, "stamps": stamps, "config": config}, handle)
+        os.replace(partial, path)
+    except OSError:
+        try:
+            os.remove(partial)
+        except OSError:
+            pass
