@@ -22,6 +22,7 @@ import traceback
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20  # 1 MiB, newline included
 CHANNEL_VARIABLE = "FORKLESS_CHANNEL"
+_HOLD_LIMIT = 64 * 1024  # held events are written once they reach this size
 _TRUNCATION_NOTE = "\n... [truncated by forkless: the protocol line limit is 1 MiB]"
 
 
@@ -104,6 +105,7 @@ class Channel:
             os.set_inheritable(fd, False)
         self._reader = os.fdopen(read_fd, "rb", buffering=65536)
         self._write_fd = write_fd
+        self._held = bytearray()
 
     @classmethod
     def from_environment(cls, environ=None):
@@ -127,9 +129,17 @@ class Channel:
         return cls(read_fd, write_fd)
 
     # -- framing -------------------------------------------------------------------------
-    def send(self, message):
-        """Write one event with a single write (looping only on partial writes)."""
-        data = memoryview(encode_message(message))
+    def send(self, message, hold=False):
+        """Write one event; with hold=True keep it to go out with the next event.
+
+        Events are never split across writes. Held events (the tests of a listing, a
+        result that the next test's start or the batch's done follows at once) share
+        one write with what comes next: one pipe wake-up instead of several.
+        """
+        self._held += encode_message(message)
+        if hold and len(self._held) < _HOLD_LIMIT:
+            return
+        data, self._held = memoryview(bytes(self._held)), bytearray()
         while data:
             written = os.write(self._write_fd, data)
             data = data[written:]
@@ -172,7 +182,7 @@ class Channel:
             message["file"] = file
         if line:
             message["line"] = line
-        self.send(message)
+        self.send(message, hold=True)
 
     def listed(self, count):
         self.send({"type": "listed", "count": count})
@@ -191,7 +201,7 @@ class Channel:
             event["details"] = details
         if output:
             event["output"] = output
-        self.send(event)
+        self.send(event, hold=True)  # the next start or done follows at once
 
     def done(self, batch):
         self.send({"type": "done", "batch": batch})
@@ -202,11 +212,13 @@ class Channel:
 
 
 def flush_standard_streams():
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+    streams = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+    for index, stream in enumerate(streams):
+        if stream is None or stream in streams[:index]:
+            continue
         try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
             pass
 
 

@@ -19,6 +19,7 @@ setUpModule/setUpClass/tearDownClass/tearDownModule), one test at a time, so tha
   (forkless.capture) and sent in the `output` field of its `result`.
 """
 
+import functools
 import inspect
 import os
 import time
@@ -49,6 +50,16 @@ def group_of(test):
     return class_name(type(test))
 
 
+@functools.lru_cache(maxsize=4096)
+def shown_path(path):
+    """A file path as shown in listings and messages: relative to the cwd when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith(".." + os.sep) else relative
+
+
 def source_location(test):
     """(file relative to the cwd when inside it, first line) of a test method, or (None, None)."""
     method = getattr(type(test), getattr(test, "_testMethodName", ""), None)
@@ -58,14 +69,7 @@ def source_location(test):
         code = inspect.unwrap(method).__code__
     except (AttributeError, ValueError):
         return None, None
-    path = code.co_filename
-    try:
-        relative = os.path.relpath(path)
-        if not relative.startswith(".." + os.sep):
-            path = relative
-    except ValueError:
-        pass
-    return path, code.co_firstlineno
+    return shown_path(code.co_filename), code.co_firstlineno
 
 
 def exception_summary(err):
@@ -86,14 +90,7 @@ def _innermost_user_frame(tb):
     while tb is not None:
         frame = tb.tb_frame
         if "__unittest" not in frame.f_globals:
-            path = frame.f_code.co_filename
-            try:
-                relative = os.path.relpath(path)
-                if not relative.startswith(".." + os.sep):
-                    path = relative
-            except ValueError:
-                pass
-            location = "%s:%d" % (path, tb.tb_lineno)
+            location = "%s:%d" % (shown_path(frame.f_code.co_filename), tb.tb_lineno)
         tb = tb.tb_next
     return location
 
