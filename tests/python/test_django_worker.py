@@ -196,6 +196,9 @@ class SQLiteDjangoTests(unittest.TestCase):
         groups = {t["id"]: t["group"] for t in listing}
         self.assertEqual(groups["loans.tests.test_policy.PolicyTests.test_three_tiers"],
                          "loans.tests.test_policy.PolicyTests")
+        phases = {t["id"].split(".")[-2]: t["phase"] for t in listing}
+        self.assertEqual((phases["PolicyTests"], phases["OnCommitTests"], phases["Formatting"],
+                          phases["FineTests"]), (0, 1, 1, 2))
         kinds = [t["id"].split(".")[-2] for t in listing]
         # Django's order: TestCases first, plain unittest last.
         self.assertLess(kinds.index("PolicyTests"), kinds.index("OnCommitTests"))

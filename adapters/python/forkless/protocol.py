@@ -176,12 +176,14 @@ class Channel:
         self.send({"type": "hello", "protocol": PROTOCOL_VERSION, "worker": worker_name,
                    "pid": os.getpid()})
 
-    def test(self, test_id, group, file=None, line=None):
+    def test(self, test_id, group, file=None, line=None, extra=None):
         message = {"type": "test", "id": test_id, "group": group}
         if file:
             message["file"] = file
         if line:
             message["line"] = line
+        if extra:
+            message.update(extra)
         self.send(message, hold=True)
 
     def listed(self, count):
@@ -250,8 +252,8 @@ class Worker:
     """What serve() needs from a worker; subclasses implement the three methods.
 
     ``prepare()`` loads the tests (called once, right after `hello`; an exception there
-    becomes an `error` event), ``list_tests()`` yields
-    (id, group, file, line) tuples, ``run_batch(ids, channel)`` sends `start` and
+    becomes an `error` event), ``list_tests()`` yields (id, group, file, line) tuples,
+    optionally with a fifth item, a dict of extra fields for the `test` event, ``run_batch(ids, channel)`` sends `start` and
     `result` for each id in order.
     """
 
@@ -274,8 +276,8 @@ def _answer(worker, channel, command):
     kind = command["type"]
     if kind == "list":
         count = 0
-        for test_id, group, file, line in worker.list_tests():
-            channel.test(test_id, group, file, line)
+        for entry in worker.list_tests():
+            channel.test(*entry)
             count += 1
         channel.listed(count)
     elif kind == "run":
