@@ -51,7 +51,8 @@ typedef struct sqlite_target {
 typedef struct sqlite_run {
     fl_file_lock *lock;
     sqlite_method method;
-    char *image; /* memory method: the run's image file */
+    char *image;    /* memory method: the run's image file */
+    char *made_dir; /* the template's directory, when this run created it */
 } sqlite_run;
 
 typedef struct sqlite_build {
@@ -430,27 +431,35 @@ static int sqlite_run_register(fl_db_target *t, const char *run_id, fl_db_run **
     if (!fl_db_is_token(run_id, FL_DB_RUN_ID_MAX))
         return fl_error_set(err, FL_ERR_USAGE, "run id '%s' must be 1 to %d of [a-z0-9]", run_id,
                             FL_DB_RUN_ID_MAX);
-    if (!fl_fs_is_dir(s->dir))
-        return fl_error_set(err, FL_ERR_DB,
-                            "template database '%s' does not exist (nor does its directory)",
-                            t->name);
-    int rc = fl_fs_check_writable_dir(s->dir, err);
-    if (rc != FL_OK)
-        return rc;
-    char *lock_path = mark_path(s, run_id, "lock", err);
-    if (!lock_path)
-        return err ? err->code : FL_ERR_USAGE;
-    fl_db_run *r = calloc(1, sizeof *r);
-    sqlite_run *sr = calloc(1, sizeof *sr);
-    if (!r || !sr) {
-        free(lock_path);
-        free(r);
-        free(sr);
-        return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
+    /* A template to be built may live in a directory that does not exist yet (a fresh
+     * checkout's .forkless/): make it, and remove it again at run_end if it stays empty
+     * (a ready template that is missing then leaves nothing behind). */
+    int made_dir = 0;
+    if (!fl_fs_is_dir(s->dir)) {
+        if (fl_mkdir_p(s->dir, err) != FL_OK)
+            return fl_error_prefix(err, "template database '%s'", t->name);
+        made_dir = 1;
     }
-    rc = fl_file_lock_create(lock_path, &sr->lock, err);
+    int rc = fl_fs_check_writable_dir(s->dir, err);
+    char *lock_path = rc == FL_OK ? mark_path(s, run_id, "lock", err) : NULL;
+    if (rc == FL_OK && !lock_path)
+        rc = err ? err->code : FL_ERR_USAGE;
+    fl_db_run *r = NULL;
+    sqlite_run *sr = NULL;
+    if (rc == FL_OK) {
+        r = calloc(1, sizeof *r);
+        sr = calloc(1, sizeof *sr);
+        if (!r || !sr || (made_dir && !(sr->made_dir = strdup(s->dir))))
+            rc = fl_error_set(err, FL_ERR_NOMEM, "out of memory");
+    }
+    if (rc == FL_OK)
+        rc = fl_file_lock_create(lock_path, &sr->lock, err);
     free(lock_path);
     if (rc != FL_OK) {
+        if (made_dir)
+            fl_fs_remove_empty_dir(s->dir);
+        if (sr)
+            free(sr->made_dir);
         free(r);
         free(sr);
         return rc;
@@ -626,6 +635,9 @@ static int sqlite_run_end(fl_db_run *r, int keep, fl_error *err)
         rc = remove_database_files(sr->image, err);
     }
     fl_file_lock_release(sr->lock, 1);
+    if (sr->made_dir)
+        fl_fs_remove_empty_dir(sr->made_dir);
+    free(sr->made_dir);
     free(sr->image);
     free(sr);
     free(r);

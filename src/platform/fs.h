@@ -31,6 +31,8 @@ int fl_fs_is_dir(const char *path);
 int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err);
 /* Removes a file; a file that is already gone is not an error. */
 int fl_fs_remove(const char *path, fl_error *err);
+/* Removes a directory if it is empty (1 when removed, 0 when it is not empty or gone). */
+int fl_fs_remove_empty_dir(const char *path);
 /* Renames, replacing the destination atomically when it exists. */
 int fl_fs_rename(const char *from, const char *to, fl_error *err);
 /* Creates dst (which must not exist) as a copy of src, as fast as the file system allows:

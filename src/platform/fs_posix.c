@@ -134,6 +134,11 @@ int fl_fs_remove(const char *path, fl_error *err)
     return FL_OK;
 }
 
+int fl_fs_remove_empty_dir(const char *path)
+{
+    return rmdir(path) == 0;
+}
+
 int fl_fs_rename(const char *from, const char *to, fl_error *err)
 {
     if (rename(from, to) != 0) {

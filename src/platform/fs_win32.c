@@ -169,6 +169,16 @@ int fl_fs_remove(const char *path, fl_error *err)
     return FL_OK;
 }
 
+int fl_fs_remove_empty_dir(const char *path)
+{
+    wchar_t *w = fl_w_from_utf8(path);
+    if (!w)
+        return 0;
+    BOOL ok = RemoveDirectoryW(w);
+    free(w);
+    return ok != 0;
+}
+
 int fl_fs_rename(const char *from, const char *to, fl_error *err)
 {
     wchar_t *wf = fl_w_from_utf8(from), *wt = fl_w_from_utf8(to);

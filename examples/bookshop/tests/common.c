@@ -271,12 +271,4 @@ FL_DB_SETUP()
            (long long)orders);
 }
 
-/* forkless.ini keeps the template at .forkless/bookshop.db; forkless wants the template's
- * directory to exist already, so create it on a fresh checkout before the run starts. */
-int main(int argc, char **argv)
-{
-    struct stat st;
-    if (stat("forkless.ini", &st) == 0 && stat(".forkless", &st) != 0)
-        os_make_dir(".forkless");
-    return fl_test_main(argc, argv);
-}
+FL_TEST_MAIN()
