@@ -89,7 +89,7 @@ int fl_test_main(int argc, char **argv);
     static void fl__hook_##tag##__##group(void)
 
 /* Runs once in a worker before the group's first test of a batch; a failed assertion
- * here turns every test of the batch's group into an error. */
+ * here turns every test of the batch's group into an error, FL_SKIP skips them all. */
 #define FL_GROUP_SETUP(group) FL__HOOK(FL_HOOK_GROUP_SETUP, group, setup)
 /* Runs once after the group's last test of a batch. */
 #define FL_GROUP_TEARDOWN(group) FL__HOOK(FL_HOOK_GROUP_TEARDOWN, group, teardown)

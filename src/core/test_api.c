@@ -298,8 +298,8 @@ static void run_one(worker_io *io, const fl_test_def *t, const char *id)
 }
 
 typedef struct group_state {
-    const char *group;        /* group whose set-up ran (or failed) */
-    int setup_failed;
+    const char *group;        /* group whose set-up ran (or failed, or skipped) */
+    int setup_failed;         /* OUT_FAIL or OUT_SKIP when the set-up did not pass */
     char setup_message[4096];
 } group_state;
 
@@ -321,11 +321,13 @@ static void begin_group(group_state *g, const char *group)
     g->group = group;
     g->setup_failed = 0;
     fl_test_fn setup = find_hook(FL_HOOK_GROUP_SETUP, group);
-    if (setup && guarded_call(setup) != OUT_PASS) {
-        g->setup_failed = 1;
+    outcome o = setup ? guarded_call(setup) : OUT_PASS;
+    g->setup_failed = o != OUT_PASS ? (int)o : 0;
+    if (o == OUT_FAIL)
         snprintf(g->setup_message, sizeof g->setup_message, "set-up of group %.200s failed: %.3800s", group,
                  current_message);
-    }
+    else if (o == OUT_SKIP) /* FL_SKIP in a group's set-up skips the group */
+        snprintf(g->setup_message, sizeof g->setup_message, "%s", current_message);
 }
 
 static void run_batch(worker_io *io, const registry *r, json_t *cmd)
@@ -348,7 +350,7 @@ static void run_batch(worker_io *io, const registry *r, json_t *cmd)
             begin_group(&g, t->group);
         if (g.setup_failed) {
             emit_start(io, id);
-            emit_result(io, id, "error", 0, g.setup_message, NULL);
+            emit_result(io, id, g.setup_failed == OUT_SKIP ? "skip" : "error", 0, g.setup_message, NULL);
             continue;
         }
         run_one(io, t, id);

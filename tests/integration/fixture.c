@@ -28,6 +28,10 @@ FL_TEST(withsetup, sees_setup) { FL_ASSERT_EQ_INT(group_ready, 42); }
 FL_TEST(withsetup, still_sees_setup) { FL_ASSERT_EQ_INT(group_ready, 42); }
 
 FL_GROUP_SETUP(brokensetup) { FL_FAIL("the fixture database is missing"); }
+
+FL_GROUP_SETUP(skippedgroup) { FL_SKIP("no such hardware here"); }
+FL_TEST(skippedgroup, first) { FL_FAIL("must not run"); }
+FL_TEST(skippedgroup, second) { FL_FAIL("must not run"); }
 FL_TEST(brokensetup, first) { FL_ASSERT(1); }
 FL_TEST(brokensetup, second) { FL_ASSERT(1); }
 

@@ -79,6 +79,18 @@ FL_TEST(runner, failed_group_setup_makes_each_test_an_error)
     cmd_result_free(&r);
 }
 
+FL_TEST(runner, skip_in_group_setup_skips_the_group)
+{
+    char *argv[] = {(char *)fixture_bin(), "-j", "1", "-v", "--progress=never", (char *)state_dir_flag(), "-k",
+                    "skippedgroup.*", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    expect_exit(&r, 0);
+    FL_ASSERT_CONTAINS(r.out, "no such hardware here");
+    FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 0 passed, 0 failed, 2 skipped");
+    cmd_result_free(&r);
+}
+
 FL_TEST(runner, chatty_test_neither_blocks_nor_floods)
 {
     char *argv[] = {(char *)fixture_bin(), "-j", "2", "--progress=never", (char *)state_dir_flag(), "-k",
