@@ -443,6 +443,12 @@ static void console_test_done(fl_reporter *r, const fl_test_event *ev)
             append_failure_block(c, &b, ev);
         } else {
             append_test_line(c, &b, ev);
+            if ((ev->status == FL_STATUS_SKIP || ev->status == FL_STATUS_XFAIL) && ev->message && *ev->message) {
+                /* Why it was skipped (or expected to fail): the first line of the reason. */
+                size_t first = strcspn(ev->message, "\n");
+                fl_bytes_puts(&b, ": ");
+                fl_text_clean(&b, ev->message, first, FL_TEXT_PLAIN);
+            }
             fl_report_putc(&b, '\n');
         }
         print_above_status(c, &b);
