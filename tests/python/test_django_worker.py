@@ -8,9 +8,11 @@ equal those of Django's own runner (tests/python/django_outcomes.py) test by tes
 
 Needs Django: run with /usr/bin/python3 (Debian's python3-django):
     /usr/bin/python3 -m unittest discover -s tests/python -t tests/python -v
-Server engines are tested when configured (skipped otherwise):
-    FORKLESS_TEST_PG="host=/tmp port=5432 user=postgres"      (Django settings fields)
-    FORKLESS_TEST_MYSQL="host=127.0.0.1 port=3306 user=root password=..."
+Server engines are tested when configured (skipped otherwise; failed instead when
+FORKLESS_REQUIRE_SERVERS=1), with the URLs CI exports (tests/servers/start-*.sh print them):
+    FORKLESS_TEST_PG_URL=postgresql://postgres@127.0.0.1:54329/postgres
+    FORKLESS_TEST_MYSQL_URL=mysql://root:forkless@127.0.0.1:33069/mysql
+or as Django settings fields: FORKLESS_TEST_PG="host=127.0.0.1 port=5432 user=postgres".
 """
 
 import hashlib
@@ -389,12 +391,26 @@ class MultiDatabaseTests(unittest.TestCase):
             self.assertEqual(result["status"], "pass", "%s: %s" % (test_id, result.get("details")))
 
 
-def server_settings(variable):
-    """Parse "host=... port=... user=... password=..." into FORKLESS_EXAMPLE_DB_* variables."""
-    spec = os.environ.get(variable)
+def server_settings(variables):
+    """FORKLESS_EXAMPLE_DB_* variables for a test server, or None when none is configured.
+
+    Takes the URL CI exports (FORKLESS_TEST_PG_URL, FORKLESS_TEST_MYSQL_URL:
+    scheme://user[:password]@host:port/db) or "host=... port=... user=... password=...".
+    """
+    from urllib.parse import unquote, urlsplit
+    spec = next((os.environ[v] for v in variables if os.environ.get(v)), None)
     if not spec:
+        if os.environ.get("FORKLESS_REQUIRE_SERVERS") == "1":
+            raise AssertionError("%s is not set but FORKLESS_REQUIRE_SERVERS=1" % " or ".join(variables))
         return None
     env = {}
+    if "://" in spec:
+        url = urlsplit(spec)
+        fields = {"host": url.hostname, "port": url.port, "user": url.username, "password": url.password}
+        for key, value in fields.items():
+            if value is not None:
+                env["FORKLESS_EXAMPLE_DB_" + key.upper()] = unquote(str(value))
+        return env
     for item in spec.split():
         key, _, value = item.partition("=")
         env["FORKLESS_EXAMPLE_DB_" + key.upper()] = value
@@ -500,14 +516,16 @@ class MySQLHarness(ServerHarness):
 
 class ServerTestsMixin:
     engine = None
-    variable = None
+    variables = ()
     harness_class = None
 
     @classmethod
     def setUpClass(cls):
-        settings = server_settings(cls.variable)
-        if settings is None or not have_django():
-            raise unittest.SkipTest("set %s to test against a server" % cls.variable)
+        if not have_django():
+            raise unittest.SkipTest("Django is not installed for %s" % PYTHON)
+        settings = server_settings(cls.variables)
+        if settings is None:
+            raise unittest.SkipTest("NO SERVER: set %s to test against a server" % cls.variables[0])
         engine_env = dict(settings, FORKLESS_EXAMPLE_DB=cls.engine,
                           FORKLESS_EXAMPLE_DB_NAME="forkless_pytest_%d" % os.getpid())
         cls.harness = cls.harness_class(engine_env)
@@ -535,13 +553,13 @@ class ServerTestsMixin:
 
 class PostgresDjangoTests(ServerTestsMixin, unittest.TestCase):
     engine = "postgresql"
-    variable = "FORKLESS_TEST_PG"
+    variables = ("FORKLESS_TEST_PG_URL", "FORKLESS_TEST_PG")
     harness_class = PostgresHarness
 
 
 class MySQLDjangoTests(ServerTestsMixin, unittest.TestCase):
     engine = "mysql"
-    variable = "FORKLESS_TEST_MYSQL"
+    variables = ("FORKLESS_TEST_MYSQL_URL", "FORKLESS_TEST_MYSQL")
     harness_class = MySQLHarness
 
 
