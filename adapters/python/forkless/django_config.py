@@ -54,7 +54,9 @@ TEMPLATE_SUFFIX = "_forkless"
 # ---- django-config ----------------------------------------------------------------------------
 
 def is_memory_name(name):
-    return name in (None, "", ":memory:") or "mode=memory" in str(name)
+    """Whether an SQLite TEST NAME means Django's in-memory test database."""
+    text = "" if name is None else str(name)
+    return text in ("", ":memory:") or "mode=memory" in text
 
 
 # Django OPTIONS that are connection parameters the C side understands, by engine.
