@@ -22,7 +22,9 @@ coordinator spawned with its own database clones:
      ends) would not find the data of data migrations. Django avoids this by running
      all TestCases first; forkless deals groups longest-first, so before a TestCase
      class that follows a TransactionTestCase the worker restores the clone: the
-     memory method reloads the image, other methods flush and load the serialized copy.
+     memory method reloads the image, other methods empty the tables that have rows
+     and load the serialized copy. Each listed test carries its `phase` in Django's
+     order, so that a scheduler can deal TestCases first and spare most restores.
 """
 
 import argparse
