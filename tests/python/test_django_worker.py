@@ -243,6 +243,14 @@ class SQLiteDjangoTests(unittest.TestCase):
             worker.shutdown()
         self.assertEqual([t["id"] for t in listing], django_ids(extra=["loans.tests.test_policy"]))
 
+    def test_name_filter_like_manage_py(self):
+        env = self.harness.sqlite_clone_env(1, "memory")
+        with self.harness.start_worker(env, args=["-k", "Policy", "--reverse"]) as worker:
+            listing = worker.list()
+            worker.shutdown()
+        self.assertEqual([t["id"] for t in listing], django_ids(extra=["-k", "Policy", "--reverse"]))
+        self.assertTrue(listing)
+
     def test_without_a_clone_the_worker_refuses(self):
         with self.harness.start_worker({}) as worker:
             with self.assertRaises(WorkerProtocolError) as caught:

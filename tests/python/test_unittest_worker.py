@@ -61,6 +61,21 @@ class ListingTests(unittest.TestCase):
     def test_import_error_is_listed(self):
         self.assertIn("unittest.loader._FailedTest.test_broken", self.ids)
 
+    def test_pattern_and_name_filters(self):
+        with start_worker("sample_suite", "-p", "test_fix*.py", "-k", "Counted") as worker:
+            ids = [t["id"] for t in worker.list()]
+            worker.shutdown()
+        self.assertEqual(ids, ["test_fixtures.Counted.test_a", "test_fixtures.Counted.test_b",
+                               "test_fixtures.Counted.test_c"])
+
+    def test_dotted_name(self):
+        with start_worker("test_outcomes.Outcomes.test_pass", "-t", SAMPLE) as worker:
+            listing = worker.list()
+            results = worker.run([t["id"] for t in listing])
+            worker.shutdown()
+        self.assertEqual({k: r["status"] for k, r in results.items()},
+                         {"test_outcomes.Outcomes.test_pass": "pass"})
+
     def test_ids_unique(self):
         self.assertEqual(len(self.ids), len(set(self.ids)))
 
