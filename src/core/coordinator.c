@@ -167,7 +167,7 @@ static int env_add_db(void *ud, const char *name, const char *value)
 static int set_by_forkless(const char *var, int with_db)
 {
     static const char *const ours[] = {"FORKLESS_WORKER=", "FORKLESS_WORKERS=", "FORKLESS_RUN_ID=",
-                                       "FORKLESS_CHANNEL=", "FORKLESS_DB_"};
+                                       "FORKLESS_CHANNEL=", "FORKLESS_DB_", "FORKLESS_CAPTURE="};
     for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
         if (!strncmp(var, ours[i], strlen(ours[i])))
             return 1;
@@ -187,6 +187,8 @@ static int build_worker_env(run *r, int slot, env_builder *e, fl_error *err)
     snprintf(num, sizeof num, "%d", r->n_workers);
     env_add_db(e, "FORKLESS_WORKERS", num);
     env_add_db(e, "FORKLESS_RUN_ID", r->run_id);
+    if (r->o->no_capture) /* workers that capture per test print live instead */
+        env_add_db(e, "FORKLESS_CAPTURE", "0");
     if (r->db)
         return fl_dbset_worker_env(r->db, slot, env_add_db, e, err);
     return FL_OK;
@@ -427,7 +429,7 @@ static void on_test(run *r, worker *w, const fl_event *ev, const char *line, siz
         return;
     }
     fl_error err = {0};
-    if (fl_plan_add_test(&r->plan, ev->id, ev->group, ev->file, (int)ev->line, &err) != FL_OK)
+    if (fl_plan_add_test(&r->plan, ev->id, ev->group, ev->file, (int)ev->line, (int)ev->phase, &err) != FL_OK)
         protocol_error(r, w, err.msg, line, len);
     r->listed_count++;
 }

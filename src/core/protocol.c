@@ -98,6 +98,8 @@ static int parse_fields(json_t *root, fl_event *ev, fl_error *err)
             rc = need_string(root, "file", &ev->file, 0, err);
         if (rc == FL_OK)
             rc = need_integer(root, "line", &ev->line, 0, err);
+        if (rc == FL_OK)
+            rc = need_integer(root, "phase", &ev->phase, 0, err);
         if (rc == FL_OK && (!ev->group || !*ev->group))
             ev->group = ev->id; /* a test without a group is a group of its own */
         return rc;

@@ -33,6 +33,7 @@ typedef struct fl_event {
     const char *group;       /* test */
     const char *file;        /* test, may be NULL */
     long long line;          /* test, 0 when absent */
+    long long phase;         /* test: groups of lower phase are dealt first (0 when absent) */
     fl_status status;        /* result */
     double duration;         /* result, seconds (>= 0) */
     const char *message;     /* result, error; may be NULL */

@@ -80,7 +80,7 @@ static uint32_t group_of(fl_plan *p, const char *name)
 }
 
 int fl_plan_add_test(fl_plan *p, const char *id, const char *group, const char *file, int line,
-                     fl_error *err)
+                     int phase, fl_error *err)
 {
     if (!matches_filters(p, id)) {
         p->filtered_out++;
@@ -95,7 +95,10 @@ int fl_plan_add_test(fl_plan *p, const char *id, const char *group, const char *
     fl_test *t = &p->tests[p->n_tests];
     memset(t, 0, sizeof *t);
     t->id = fl_xstrdup(id);
+    size_t groups_before = p->n_groups;
     t->group = group_of(p, group ? group : id);
+    if (p->n_groups > groups_before)
+        p->groups[t->group].phase = (uint8_t)(phase < 0 ? 0 : phase > 255 ? 255 : phase);
     t->file = intern_file(p, file);
     t->line = line;
     fl_strmap_put(&p->id_index, t->id, (uint32_t)p->n_tests);
@@ -167,6 +170,8 @@ static int by_estimate_desc(const void *a, const void *b)
 {
     const fl_group *ga = &sort_plan->groups[*(const uint32_t *)a];
     const fl_group *gb = &sort_plan->groups[*(const uint32_t *)b];
+    if (ga->phase != gb->phase)
+        return ga->phase < gb->phase ? -1 : 1;
     if (ga->estimate != gb->estimate)
         return ga->estimate < gb->estimate ? 1 : -1;
     return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1; /* listing order */

@@ -2,7 +2,8 @@
  * scheduler.h — the tests of a run and the order they are dealt to workers.
  *
  * Tests arrive from a worker's `list`; tests of one group always run in one worker, in
- * list order.  Groups are dealt dynamically: longest first (durations recorded by earlier
+ * list order.  Groups are dealt dynamically: by phase (as the worker asks), then longest
+ * first (durations recorded by earlier
  * runs in the state directory; unknown groups are estimated from their size), and several
  * short groups may share a batch so that tiny tests do not cost a round trip each.  A
  * batch shrinks as the run nears its end (guided self-scheduling), so the last workers to
@@ -28,6 +29,7 @@ typedef struct fl_test {
 
 typedef struct fl_group {
     char *name;
+    uint8_t phase;          /* dealt before groups of higher phase (from its first test) */
     uint32_t first, count;  /* range in tests[] after fl_plan_finalize */
     double estimate;
     double measured;
@@ -64,9 +66,10 @@ typedef struct fl_plan {
 void fl_plan_init(fl_plan *p, char *const *filters, size_t n_filters);
 void fl_plan_free(fl_plan *p);
 /* Adds a listed test (filtered out silently when it matches no filter).  A repeated id is
- * FL_ERR_PROTOCOL. */
+ * FL_ERR_PROTOCOL.  phase orders groups before their durations do (Django deals its
+ * TestCases before its TransactionTestCases; 0 for most workers). */
 int fl_plan_add_test(fl_plan *p, const char *id, const char *group, const char *file, int line,
-                     fl_error *err);
+                     int phase, fl_error *err);
 /* Groups tests, estimates groups from the durations file (may not exist), sorts. */
 void fl_plan_finalize(fl_plan *p, const char *durations_path, int workers);
 /* The next batch to run (malloc'd array of test indexes), or 0 when none is left. */

@@ -277,7 +277,8 @@ static void run_one(worker_io *io, const fl_test_def *t, const char *id)
 {
     emit_start(io, id);
     fl_error err = {0};
-    int capturing = fl_capture_begin(&err) == FL_OK;
+    const char *capture = getenv("FORKLESS_CAPTURE"); /* "0" with --no-capture: print live */
+    int capturing = !(capture && !strcmp(capture, "0")) && fl_capture_begin(&err) == FL_OK;
     double t0 = fl_monotonic();
     outcome o = guarded_call(t->fn);
     double dt = fl_monotonic() - t0;

@@ -13,7 +13,7 @@
 static void add(fl_plan *p, const char *id, const char *group)
 {
     fl_error err = {0};
-    FL_ASSERT_EQ_INT(fl_plan_add_test(p, id, group, NULL, 0, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_plan_add_test(p, id, group, NULL, 0, 0, &err), FL_OK);
 }
 
 FL_TEST(scheduler, interleaved_groups_become_contiguous_in_list_order)
@@ -38,7 +38,7 @@ FL_TEST(scheduler, duplicate_ids_are_refused)
     fl_plan_init(&p, NULL, 0);
     add(&p, "a.1", "a");
     fl_error err = {0};
-    FL_ASSERT_EQ_INT(fl_plan_add_test(&p, "a.1", "a", NULL, 0, &err), FL_ERR_PROTOCOL);
+    FL_ASSERT_EQ_INT(fl_plan_add_test(&p, "a.1", "a", NULL, 0, 0, &err), FL_ERR_PROTOCOL);
     FL_ASSERT_CONTAINS(err.msg, "listed twice");
     fl_plan_free(&p);
 }
@@ -157,6 +157,25 @@ FL_TEST(scheduler, durations_round_trip_and_keep_unrun_groups)
     FL_ASSERT_CONTAINS(text, "2.500000\ta\n");
     FL_ASSERT_CONTAINS(text, "4.0\told_group\n");
     FL_ASSERT(strstr(text, "1.0\ta\n") == NULL);
+    unlink(path);
+    free(path);
+    fl_plan_free(&p);
+}
+
+FL_TEST(scheduler, lower_phase_goes_first_whatever_its_length)
+{
+    char *path = write_durations("9.0\ttransaction\n0.1\tplain\n");
+    fl_plan p;
+    fl_plan_init(&p, NULL, 0);
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_plan_add_test(&p, "transaction.1", "transaction", NULL, 0, 1, &err), FL_OK);
+    FL_ASSERT_EQ_INT(fl_plan_add_test(&p, "plain.1", "plain", NULL, 0, 0, &err), FL_OK);
+    fl_plan_finalize(&p, path, 4);
+    uint32_t *batch;
+    size_t n;
+    FL_ASSERT(fl_plan_next_batch(&p, &batch, &n));
+    FL_ASSERT_EQ_STR(p.tests[batch[0]].id, "plain.1");
+    free(batch);
     unlink(path);
     free(path);
     fl_plan_free(&p);
