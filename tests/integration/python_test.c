@@ -117,3 +117,42 @@ FL_TEST(python_adapter, django_example_runs_on_mariadb)
     need_server("FORKLESS_TEST_MYSQL_URL", &s);
     django_example_on("mysql", &s);
 }
+
+FL_TEST(python_adapter, django_outcomes_equal_manage_py_test)
+{
+    const char *dir = temp_dir();
+    char project[1024], script[3000];
+    snprintf(project, sizeof project, "%s", source_path("examples/django"));
+    snprintf(script, sizeof script,
+             "cd '%s' && '%s' run -j 2 --progress=never --django --python='%s' --json '%s/report.jsonl'; "
+             "'%s' '%s' --compare '%s/report.jsonl'",
+             project, forkless_bin(), python(), dir, python(), source_path("tests/python/django_outcomes.py"),
+             dir);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 0);
+    expect_exit(&r, 0);
+    cmd_result_free(&r);
+}
+
+FL_TEST(python_adapter, django_worker_that_dies_or_hangs_does_not_stop_the_run)
+{
+    char script[2048];
+    snprintf(script, sizeof script,
+             "cd '%s' && '%s' run -j 2 --progress=never --timeout 5 --kill-grace 1 --django --python='%s'",
+             source_path("examples/django"), forkless_bin(), python());
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", "FORKLESS_EXAMPLE_MISBEHAVE=1", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 0);
+    expect_exit(&r, 1);
+    FL_ASSERT_CONTAINS(r.out, "CRASH");
+    FL_ASSERT_CONTAINS(r.out, "test_misbehaving.MisbehavingTests.test_worker_dies");
+    FL_ASSERT_CONTAINS(r.out, "signal 9 (SIGKILL");
+    FL_ASSERT_CONTAINS(r.out, "TIMEOUT");
+    FL_ASSERT_CONTAINS(r.out, "test_misbehaving.MisbehavingTests.test_worker_hangs");
+    /* Everything else ran: 300 pass + 1 xfail, the skip, and the two. */
+    FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 301 passed, 2 failed, 1 skipped");
+    cmd_result_free(&r);
+}
