@@ -619,10 +619,13 @@ static void account_in_flight(run *r, worker *w, const fl_exit *ex)
         fl_plan_requeue(&r->plan, w->batch + w->pos, w->n_batch - w->pos);
 }
 
+/* Whether a slot whose worker ended needs a new one: while the list is not in yet (the
+ * slot will be needed), or while tests are left to deal or still running (a requeue may
+ * come). */
 static int work_remains(const run *r)
 {
-    return !r->stop_dispatch && r->listed &&
-           (r->plan.n_requeued > 0 || r->plan.next_group < r->plan.n_groups || any_busy(r));
+    return !r->stop_dispatch &&
+           (!r->listed || r->plan.n_requeued > 0 || r->plan.next_group < r->plan.n_groups || any_busy(r));
 }
 
 static void respawn(run *r, worker *w)
