@@ -82,6 +82,8 @@ typedef struct run {
     double started;
 } run;
 
+static void drain_output(struct run *r, worker *w);
+
 /* ---- reporting helpers ------------------------------------------------------------------ */
 
 static void notify_worker(run *r, fl_worker_event_kind kind, const worker *w, const char *fmt, ...)
@@ -438,6 +440,8 @@ static void on_result(run *r, worker *w, const fl_event *ev, const char *line, s
 {
     if (!expect_current(r, w, ev, line, len))
         return;
+    /* What the worker printed on its stdout before the result belongs to the test. */
+    drain_output(r, w);
     double now = fl_monotonic();
     double duration = ev->duration > 0 ? ev->duration : now - w->test_started_at;
     if (ev->output && *ev->output) {
@@ -572,8 +576,6 @@ static void read_events(run *r, worker *w)
             }
             if (len == 0)
                 continue;
-            /* Output printed before the result belongs to the test: take it first. */
-            drain_output(r, w);
             handle_line(r, w, line, len);
         }
     }

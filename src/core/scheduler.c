@@ -107,7 +107,10 @@ int fl_plan_add_test(fl_plan *p, const char *id, const char *group, const char *
     return FL_OK;
 }
 
-/* Stable counting sort of tests by group, so each group is one contiguous range. */
+/* Stable counting sort of tests by group, so each group is one contiguous range.  Done in
+ * place (a permutation applied cycle by cycle: 4 bytes a test besides the table), and the
+ * id index is dropped: after listing, nothing looks a test up by id (memory matters at
+ * 100,000 tests). */
 static void make_groups_contiguous(fl_plan *p)
 {
     uint32_t next = 0;
@@ -115,19 +118,25 @@ static void make_groups_contiguous(fl_plan *p)
         p->groups[g].first = next;
         next += p->groups[g].count;
     }
-    fl_test *sorted = fl_xmalloc((p->n_tests ? p->n_tests : 1) * sizeof *sorted);
+    uint32_t *dest = fl_xmalloc((p->n_tests ? p->n_tests : 1) * sizeof *dest);
     uint32_t *fill = fl_xcalloc(p->n_groups ? p->n_groups : 1, sizeof *fill);
     for (size_t i = 0; i < p->n_tests; i++) {
-        fl_group *g = &p->groups[p->tests[i].group];
-        sorted[g->first + fill[p->tests[i].group]++] = p->tests[i];
+        uint32_t g = p->tests[i].group;
+        dest[i] = p->groups[g].first + fill[g]++;
     }
     free(fill);
-    free(p->tests);
-    p->tests = sorted;
-    p->cap_tests = p->n_tests;
+    for (size_t i = 0; i < p->n_tests; i++) {
+        while (dest[i] != i) {
+            uint32_t j = dest[i];
+            fl_test t = p->tests[j];
+            p->tests[j] = p->tests[i];
+            p->tests[i] = t;
+            dest[i] = dest[j];
+            dest[j] = j;
+        }
+    }
+    free(dest);
     fl_strmap_free(&p->id_index);
-    for (size_t i = 0; i < p->n_tests; i++)
-        fl_strmap_put(&p->id_index, p->tests[i].id, (uint32_t)i);
 }
 
 /* Reads "seconds<TAB>group" lines into the groups' estimates; returns how many matched. */
@@ -254,7 +263,12 @@ void fl_plan_requeue(fl_plan *p, const uint32_t *tests, size_t n)
 
 uint32_t fl_plan_find(const fl_plan *p, const char *id)
 {
-    return fl_strmap_get(&p->id_index, id);
+    if (p->id_index.count) /* still listing */
+        return fl_strmap_get(&p->id_index, id);
+    for (size_t i = 0; i < p->n_tests; i++)
+        if (!strcmp(p->tests[i].id, id))
+            return (uint32_t)i;
+    return UINT32_MAX;
 }
 
 int fl_plan_save_durations(const fl_plan *p, const char *path, fl_error *err)
