@@ -1,4 +1,5 @@
-# Thin wrapper over Meson for the README's commands.  `make` builds into build/,
+# Thin wrapper over Meson for the README's commands.  The first build installs the Debian
+# packages it needs when they are missing (scripts/install-deps.sh).  `make` builds into build/,
 # `make demo` runs the example suite in parallel on SQLite, `make test` runs every suite
 # through forkless, `make asan` does the same under ASan + UBSan in build-asan/.
 # `make windows` cross-builds for Windows with mingw-w64 into build-win/ (docs/windows.md).
@@ -12,6 +13,7 @@ all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 $(BUILD)/build.ninja:
+	@scripts/install-deps.sh
 	$(MESON) setup $(BUILD) --prefix=$(PREFIX)
 
 demo: all
@@ -21,6 +23,7 @@ test: all
 	$(BUILD)/tests/forkless-selftest -j auto --timeout 120
 
 build-asan/build.ninja:
+	@scripts/install-deps.sh
 	$(MESON) setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
 
 asan: build-asan/build.ninja
