@@ -52,8 +52,9 @@ typedef struct fl_hook_def {
 void fl_test_register(fl_test_def *def);
 void fl_hook_register(fl_hook_def *def);
 
-/* Entry point: runner, worker (--forkless-worker) or template set-up (--forkless-setup). */
-int fl_test_main(int argc, char **argv);
+/* Entry point: runner, worker (--forkless-worker) or template set-up (--forkless-setup).
+ * Call it as fl_test_main(argc, argv) (a macro, see below). */
+int fl__test_main(int argc, char **argv);
 
 #if defined(__GNUC__) || defined(__clang__)
 #define FL__CONSTRUCTOR __attribute__((constructor))
@@ -63,6 +64,26 @@ int fl_test_main(int argc, char **argv);
 #error "forkless/test.h needs GCC or Clang (constructor functions for registration)"
 #endif
 
+#if defined(__ELF__)
+/* On ELF systems each test's definition is placed in the "fl_tests" section, which the
+ * linker gathers into one array between __start_fl_tests and __stop_fl_tests: nothing runs
+ * and no page is touched per test before a worker needs the list, so a binary with
+ * 100,000 tests stays small as its own coordinator.  Elsewhere (PE/COFF) a constructor per
+ * test registers it. */
+#define FL__TEST(group, name, flags)                                                        \
+    static void fl__test_##group##__##name(void);                                          \
+    static fl_test_def fl__def_##group##__##name                                            \
+        __attribute__((used, section("fl_tests"), aligned(sizeof(void *)))) = {            \
+            #group, #name, __FILE__, __LINE__, fl__test_##group##__##name, flags, 0};      \
+    static void fl__test_##group##__##name(void)
+extern fl_test_def __start_fl_tests[] __attribute__((weak, visibility("hidden")));
+extern fl_test_def __stop_fl_tests[] __attribute__((weak, visibility("hidden")));
+void fl_test_register_array(fl_test_def *begin, fl_test_def *end);
+/* Every call of fl_test_main (FL_TEST_MAIN or a main of one's own) first hands the
+ * library this executable's section of tests. */
+#define fl_test_main(argc, argv)                                                            \
+    (fl_test_register_array(__start_fl_tests, __stop_fl_tests), fl__test_main(argc, argv))
+#else
 #define FL__TEST(group, name, flags)                                                        \
     static void fl__test_##group##__##name(void);                                          \
     static fl_test_def fl__def_##group##__##name = {#group, #name, __FILE__, __LINE__,     \
@@ -72,6 +93,8 @@ int fl_test_main(int argc, char **argv);
         fl_test_register(&fl__def_##group##__##name);                                      \
     }                                                                                       \
     static void fl__test_##group##__##name(void)
+#define fl_test_main(argc, argv) fl__test_main(argc, argv)
+#endif
 
 /* A test: FL_TEST(group, name) { body } */
 #define FL_TEST(group, name) FL__TEST(group, name, 0)

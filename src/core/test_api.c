@@ -33,6 +33,16 @@ void fl_test_register(fl_test_def *def)
     registered = def;
 }
 
+/* Tests gathered by the linker into one array (ELF section "fl_tests"); the registry is
+ * built from it only when a worker needs it. */
+static fl_test_def *section_begin, *section_end;
+
+void fl_test_register_array(fl_test_def *begin, fl_test_def *end)
+{
+    section_begin = begin;
+    section_end = end;
+}
+
 void fl_hook_register(fl_hook_def *def)
 {
     def->next = hooks;
@@ -157,11 +167,15 @@ static int by_file_line(const void *a, const void *b)
 static void registry_build(registry *r)
 {
     memset(r, 0, sizeof *r);
+    size_t in_section = section_begin && section_end > section_begin ? (size_t)(section_end - section_begin) : 0;
+    r->n = in_section;
     for (fl_test_def *d = registered; d; d = d->next)
         r->n++;
     r->tests = fl_xcalloc(r->n ? r->n : 1, sizeof *r->tests);
     r->ids = fl_xcalloc(r->n ? r->n : 1, sizeof *r->ids);
     size_t i = 0;
+    for (size_t k = 0; k < in_section; k++)
+        r->tests[i++] = &section_begin[k];
     for (fl_test_def *d = registered; d; d = d->next)
         r->tests[i++] = d;
     qsort(r->tests, r->n, sizeof *r->tests, by_file_line);
@@ -513,7 +527,7 @@ static int runner_main(int argc, char **argv)
     return exit_code;
 }
 
-int fl_test_main(int argc, char **argv)
+int fl__test_main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--forkless-worker"))
         return worker_main();
