@@ -48,8 +48,10 @@ FL_TEST(db_run, ctrl_c_leaves_no_clone)
     char *argv[] = {(char *)fixture_bin(), "-j", "2", "--progress=never", db_flag, state_flag, "-k", "hang.*",
                     "-k", "slow.*", NULL};
     char *env[] = {pid_env, NULL};
+    char when[400];
+    snprintf(when, sizeof when, "%s/worker", dir); /* hang.forever is running */
     cmd_result r;
-    run_cmd(&r, argv, env, 2000);
+    run_cmd_signal_when(&r, argv, env, when, SIGINT);
     FL_ASSERT_EQ_INT(r.code, 130);
     FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
     FL_ASSERT(!process_alive(read_number(dir, "worker")));
@@ -62,8 +64,10 @@ FL_TEST(db_run, killed_coordinator_leaves_no_worker_and_gc_cleans_up)
     char *argv[] = {(char *)fixture_bin(), "-j", "2", "--progress=never", db_flag, state_flag, "-k", "hang.*",
                     NULL};
     char *env[] = {pid_env, NULL};
+    char when[400];
+    snprintf(when, sizeof when, "%s/worker", dir); /* hang.forever is running */
     cmd_result r;
-    run_cmd_signal(&r, argv, env, 2000, SIGKILL);
+    run_cmd_signal_when(&r, argv, env, when, SIGKILL);
     FL_ASSERT_EQ_INT(r.signo, SIGKILL);
     cmd_result_free(&r);
     /* The worker stuck in hang.forever dies with its coordinator. */

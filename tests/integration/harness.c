@@ -45,7 +45,21 @@ void run_cmd(cmd_result *r, char *const argv[], char *const env_extra[], int int
     run_cmd_signal(r, argv, env_extra, interrupt_after_ms, SIGINT);
 }
 
+static void run_cmd_full(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms,
+                         const char *when, int signo);
+
 void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms, int signo)
+{
+    run_cmd_full(r, argv, env_extra, interrupt_after_ms, NULL, signo);
+}
+
+void run_cmd_signal_when(cmd_result *r, char *const argv[], char *const env_extra[], const char *when, int signo)
+{
+    run_cmd_full(r, argv, env_extra, 0, when, signo);
+}
+
+static void run_cmd_full(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms,
+                         const char *when, int signo)
 {
     memset(r, 0, sizeof *r);
     char **env = environment_with(env_extra);
@@ -72,7 +86,8 @@ void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], 
         if (n == 0 || n == FL_STREAM_ERROR)
             break;
         double elapsed = fl_monotonic() - start;
-        if (interrupt_after_ms > 0 && !interrupted && elapsed * 1000 >= interrupt_after_ms) {
+        int due = when ? fl_file_exists(when) : interrupt_after_ms > 0 && elapsed * 1000 >= interrupt_after_ms;
+        if (due && !interrupted) {
             kill((pid_t)r->pid, signo);
             interrupted = 1;
         }

@@ -20,6 +20,9 @@ typedef struct cmd_result {
 void run_cmd(cmd_result *r, char *const argv[], char *const env_extra[], int interrupt_after_ms);
 /* The same, with another signal than SIGINT (e.g. SIGKILL). */
 void run_cmd_signal(cmd_result *r, char *const argv[], char *const env_extra[], int after_ms, int signo);
+/* Sends signo once the file `when` exists (e.g. the pid file a hanging test writes), so
+ * the test does not depend on how fast a loaded machine starts the workers. */
+void run_cmd_signal_when(cmd_result *r, char *const argv[], char *const env_extra[], const char *when, int signo);
 /* Names in dir containing part, one per line ("" when none; static storage). */
 const char *files_matching(const char *dir, const char *part);
 void cmd_result_free(cmd_result *r);
