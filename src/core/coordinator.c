@@ -75,6 +75,7 @@ typedef struct run {
     int listed;              /* the test list is complete */
     long long listed_count;
     int stop_dispatch;
+    int cancel_requested;    /* --fail-fast: stop the batches in flight too */
     int interrupts;
     int fatal;
     fl_error fatal_err;
@@ -133,6 +134,7 @@ static void record_result(run *r, worker *w, uint32_t t, fl_status status, doubl
     fl_bytes_reset(&w->output);
     if (fl_status_is_failure(status) && r->o->fail_fast && !r->stop_dispatch) {
         r->stop_dispatch = 1;
+        r->cancel_requested = 1; /* the loop stops the workers still in a batch */
         notify_worker(r, FL_RUN_NOTICE, NULL, "--fail-fast: stopping after the first failure (%s)", test->id);
     }
 }
@@ -742,6 +744,18 @@ static void cancel_all(run *r, int force)
     }
 }
 
+/* --fail-fast: workers still in a batch are stopped; their tests in flight are not run. */
+static void cancel_busy(run *r)
+{
+    for (int i = 0; i < r->n_workers; i++) {
+        worker *w = &r->workers[i];
+        if (w->state != W_BUSY)
+            continue;
+        w->cancelled = 1;
+        kill_worker(w, FL_STATUS_NONE, 0, r->o->kill_grace, NULL);
+    }
+}
+
 static void handle_signals(run *r)
 {
     int n = fl_signals_take();
@@ -811,6 +825,10 @@ static void loop_once(run *r, int periodic)
             write_commands(&r->workers[i]);
     if (r->fatal)
         cancel_all(r, 0);
+    if (r->cancel_requested) {
+        r->cancel_requested = 0;
+        cancel_busy(r);
+    }
 }
 
 /* True about ten times a second: refresh the status line, look for exited workers. */

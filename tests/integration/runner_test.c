@@ -287,6 +287,21 @@ FL_TEST(runner, list_filter_and_fail_fast)
     cmd_result_free(&r);
 }
 
+FL_TEST(runner, fail_fast_stops_the_batches_in_flight)
+{
+    /* hang.forever would run forever (no --timeout): --fail-fast must stop its worker when
+     * basic.fails fails in the other one. */
+    char *argv[] = {(char *)fixture_bin(), "-j", "2", "-x", "--kill-grace", "1", "--progress=never",
+                    (char *)state_dir_flag(), "-k", "hang.*", "-k", "basic.fails", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    expect_exit(&r, 1);
+    FL_ASSERT_CONTAINS(r.out, "--fail-fast");
+    FL_ASSERT_CONTAINS(r.out, "not run");
+    FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 0 passed, 1 failed, 0 skipped");
+    cmd_result_free(&r);
+}
+
 FL_TEST(runner, nested_run_inside_a_worker_is_refused_without_the_worker_flag)
 {
     char *argv[] = {(char *)fixture_bin(), "-k", "basic.passes", NULL};
