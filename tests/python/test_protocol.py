@@ -16,8 +16,18 @@ class ChannelSpecTests(unittest.TestCase):
     def test_parse(self):
         self.assertEqual(protocol.parse_channel_spec("fd:3:4"), (3, 4))
 
+    def test_windows_handles_become_descriptors(self):
+        opened = []
+
+        def fake_open(handle, flags):
+            opened.append((handle, flags))
+            return 100 + len(opened)
+
+        self.assertEqual(protocol.parse_channel_spec("handle:420:424", fake_open), (101, 102))
+        self.assertEqual(opened, [(420, os.O_RDONLY), (424, os.O_WRONLY)])
+
     def test_reject(self):
-        for spec in ("3:4", "fd:3", "fd:a:4", "pipe:3:4", ""):
+        for spec in ("3:4", "fd:3", "fd:a:4", "pipe:3:4", "handle:x:4", ""):
             with self.subTest(spec=spec), self.assertRaises(protocol.ProtocolError):
                 protocol.parse_channel_spec(spec)
 

@@ -34,12 +34,24 @@ class WorkerSetupError(Exception):
     """The worker cannot load its tests, for a reason one sentence explains."""
 
 
-def parse_channel_spec(spec):
-    """Return (read_fd, write_fd) from ``fd:R:W``; raise ProtocolError otherwise."""
+def parse_channel_spec(spec, open_handle=None):
+    """Return (read_fd, write_fd) from ``fd:R:W`` (POSIX descriptors) or ``handle:IN:OUT``
+    (Windows: the decimal values of two inherited pipe handles, turned into descriptors
+    with ``msvcrt.open_osfhandle``, or ``open_handle`` when given); raise ProtocolError
+    otherwise."""
     parts = spec.split(":")
-    if len(parts) != 3 or parts[0] != "fd" or not parts[1].isdigit() or not parts[2].isdigit():
-        raise ProtocolError("%s=%r: expected the form fd:R:W" % (CHANNEL_VARIABLE, spec))
-    return int(parts[1]), int(parts[2])
+    if len(parts) != 3 or parts[0] not in ("fd", "handle") or not parts[1].isdigit() or not parts[2].isdigit():
+        raise ProtocolError("%s=%r: expected the form fd:R:W or handle:IN:OUT" % (CHANNEL_VARIABLE, spec))
+    first, second = int(parts[1]), int(parts[2])
+    if parts[0] == "fd":
+        return first, second
+    if open_handle is None:
+        try:
+            import msvcrt  # Windows only
+        except ImportError:
+            raise ProtocolError("%s=%r: Windows handles, but this is not Windows" % (CHANNEL_VARIABLE, spec))
+        open_handle = msvcrt.open_osfhandle
+    return open_handle(first, os.O_RDONLY), open_handle(second, os.O_WRONLY)
 
 
 def one_line(text, limit=500):
