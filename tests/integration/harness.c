@@ -175,6 +175,16 @@ int process_alive(long pid)
     return state && state != 'Z';
 }
 
+int process_gone_within(long pid, int ms)
+{
+    for (int waited = 0; process_alive(pid); waited += 20) {
+        if (waited >= ms)
+            return 0;
+        fl_sleep_ms(20);
+    }
+    return 1;
+}
+
 long read_number(const char *dir, const char *name)
 {
     char path[512];

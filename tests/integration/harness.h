@@ -38,6 +38,9 @@ const char *source_path(const char *rel); /* static storage, one at a time */
 const char *temp_dir(void);
 /* 1 if a process with this pid exists (and is not a zombie of ours). */
 int process_alive(long pid);
+/* 1 once the process is gone, waiting up to ms for a signal already sent to take effect
+ * (a killed process may take a moment to die on a loaded machine). */
+int process_gone_within(long pid, int ms);
 /* Reads a number from a file, -1 if absent. */
 long read_number(const char *dir, const char *name);
 /* Fails the test unless python3 is available; returns the interpreter to use. */
