@@ -857,13 +857,17 @@ static void make_run_id(char *out, size_t size)
     out[n] = 0;
 }
 
+/* The worker command for display and reports, each word with any password in it redacted
+ * (a worker may be given a database URL as an argument). */
 static char *join_command(char *const *argv)
 {
     fl_bytes b = {0};
     for (size_t i = 0; argv[i]; i++) {
+        char word[2048];
+        fl_db_redact_url(argv[i], word, sizeof word);
         if (i)
             fl_bytes_puts(&b, " ");
-        fl_bytes_puts(&b, argv[i]);
+        fl_bytes_puts(&b, word);
     }
     return fl_bytes_take(&b);
 }
