@@ -118,6 +118,26 @@ FL_TEST(runner, python_worker_speaks_the_protocol)
     cmd_result_free(&r);
 }
 
+FL_TEST(runner, passwords_in_the_worker_command_are_never_reported)
+{
+    const char *dir = temp_dir();
+    char json[400], cat_cmd[500];
+    snprintf(json, sizeof json, "--json=%s/events.jsonl", dir);
+    char *argv[] = {(char *)forkless_bin(), "run", "-j", "1", "-v", "--progress=never", json,
+                    (char *)state_dir_flag(), "--", (char *)python(),
+                    (char *)source_path("tests/workers/pyworker.py"), "postgresql://app:s3cr3t-pw@db/app", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    FL_ASSERT(strstr(r.out, "s3cr3t-pw") == NULL);
+    cmd_result_free(&r);
+    snprintf(cat_cmd, sizeof cat_cmd, "cat %s/events.jsonl", dir);
+    char *cat[] = {"/bin/sh", "-c", cat_cmd, NULL};
+    run_cmd(&r, cat, NULL, 0);
+    FL_ASSERT_CONTAINS(r.out, "postgresql://app:***@db/app");
+    FL_ASSERT(strstr(r.out, "s3cr3t-pw") == NULL);
+    cmd_result_free(&r);
+}
+
 FL_TEST(runner, python_worker_dying_is_replaced)
 {
     char *argv[] = {(char *)forkless_bin(), "run", "-j", "2", "--progress=never", (char *)state_dir_flag(), "--",
