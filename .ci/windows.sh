@@ -12,7 +12,9 @@
 #     crashing (access violation, abort) and hanging tests with a timeout, the hung worker
 #     and its child killed; SQLite clones (copy and memory) fresh after a crash, none left;
 #   - the unit and report suites that are portable.
-# Exits non-zero on any failure; the last line is forkless's own summary.
+# Exits non-zero on any failure — 75 when the machine could not provide the tools or the
+# dependencies' sources (apt, the mirror), 1 when our build or a test failed; the last line
+# is forkless's own summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -32,12 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
       >/tmp/forkless-windows-apt.log 2>&1; then
     tail -n 30 /tmp/forkless-windows-apt.log
     echo "windows: package installation failed"
-    exit 1
+    exit 75  # the machine's environment, not our code: .ci/run warns loudly
   fi
 fi
 
 echo "windows: dependencies from Debian's source packages"
-cross/windows-deps.sh build-win-deps || { echo "windows: building the dependencies failed"; exit 1; }
+# Fetching Debian's sources depends on the mirror: a failure here is the environment's (75).
+cross/windows-deps.sh build-win-deps || { echo "windows: building the dependencies failed"; exit 75; }
 
 echo "windows: cross-building (make windows)"
 if ! make -s windows >/tmp/forkless-windows-build.log 2>&1; then
