@@ -343,6 +343,8 @@ static const opt_def opt_table[] = {
     {"keep", 0, "keep", OPT_KEEP, 0},
 };
 
+static const char *option_name(int id);
+
 static int apply_option(fl_options *o, opt_id id, const char *v, int from_ini, fl_error *err)
 {
     int flag = 1, rc = FL_OK;
@@ -389,7 +391,7 @@ static int apply_option(fl_options *o, opt_id id, const char *v, int from_ini, f
     }
     default: break;
     }
-    if (v && (rc = parse_bool(fl_ini_flag_name(id), v, &flag, err)) != FL_OK)
+    if (v && (rc = parse_bool(option_name(id), v, &flag, err)) != FL_OK)
         return rc;
     switch (id) {
     case OPT_FAIL_FAST: o->fail_fast = flag; break;
@@ -402,7 +404,7 @@ static int apply_option(fl_options *o, opt_id id, const char *v, int from_ini, f
     return FL_OK;
 }
 
-const char *fl_ini_flag_name(int id)
+static const char *option_name(int id)
 {
     for (size_t i = 0; i < sizeof opt_table / sizeof *opt_table; i++)
         if ((int)opt_table[i].id == id)

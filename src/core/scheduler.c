@@ -45,7 +45,7 @@ static int matches_filters(const fl_plan *p, const char *id)
     if (p->n_filters == 0)
         return 1;
     for (size_t i = 0; i < p->n_filters; i++)
-        if (fl_glob_match(p->filters[i], id))
+        if (fl_fnmatch(p->filters[i], id))
             return 1;
     return 0;
 }
@@ -259,16 +259,6 @@ void fl_plan_requeue(fl_plan *p, const uint32_t *tests, size_t n)
     r->tests = fl_xmalloc(n * sizeof *r->tests);
     memcpy(r->tests, tests, n * sizeof *tests);
     r->n = n;
-}
-
-uint32_t fl_plan_find(const fl_plan *p, const char *id)
-{
-    if (p->id_index.count) /* still listing */
-        return fl_strmap_get(&p->id_index, id);
-    for (size_t i = 0; i < p->n_tests; i++)
-        if (!strcmp(p->tests[i].id, id))
-            return (uint32_t)i;
-    return UINT32_MAX;
 }
 
 int fl_plan_save_durations(const fl_plan *p, const char *path, fl_error *err)

@@ -78,7 +78,5 @@ int fl_plan_next_batch(fl_plan *p, uint32_t **tests, size_t *n);
 void fl_plan_requeue(fl_plan *p, const uint32_t *tests, size_t n);
 /* Records this run's group durations, keeping earlier entries of groups not run. */
 int fl_plan_save_durations(const fl_plan *p, const char *path, fl_error *err);
-/* Test index by id, UINT32_MAX when unknown (a linear search once finalized). */
-uint32_t fl_plan_find(const fl_plan *p, const char *id);
 
 #endif

@@ -1,8 +1,7 @@
 /*
- * util.c — allocation, buffers, string vectors and glob matching (see util.h).
+ * util.c — allocation, buffers and string vectors (see util.h).
  */
 #include "core/util.h"
-#include "platform/platform.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,7 +53,6 @@ char *fl_xstrndup(const char *s, size_t n)
 
 char *fl_xasprintf(const char *fmt, ...)
 {
-    fl_bytes b = {0};
     va_list ap;
     va_start(ap, fmt);
     char small[256];
@@ -62,11 +60,11 @@ char *fl_xasprintf(const char *fmt, ...)
     va_end(ap);
     if (n < (int)sizeof small)
         return fl_xstrdup(small);
-    b.data = fl_xmalloc((size_t)n + 1);
+    char *out = fl_xmalloc((size_t)n + 1);
     va_start(ap, fmt);
-    vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+    vsnprintf(out, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    return b.data;
+    return out;
 }
 
 static void buf_reserve(fl_bytes *b, size_t extra)
@@ -177,7 +175,3 @@ char **fl_strvec_finish(fl_strvec *s)
     return v;
 }
 
-int fl_glob_match(const char *pattern, const char *text)
-{
-    return fl_fnmatch(pattern, text);
-}

@@ -1,7 +1,7 @@
 /*
  * util.h — small building blocks used across the library: allocation that cannot return
  * NULL (out of memory aborts with a message: there is nothing sensible to do), a growable
- * byte buffer, a growable string vector, and glob matching for test filters.
+ * byte buffer and a growable string vector.
  */
 #ifndef FL_UTIL_H
 #define FL_UTIL_H
@@ -50,11 +50,5 @@ typedef struct fl_strvec {
 void fl_strvec_push(fl_strvec *s, char *owned);
 /* Returns the NULL-terminated array (never NULL) and resets s. */
 char **fl_strvec_finish(fl_strvec *s);
-
-/* fnmatch-style glob without flags: *, ?, [...] */
-int fl_glob_match(const char *pattern, const char *text);
-
-/* Used by options.c for messages. */
-const char *fl_ini_flag_name(int id);
 
 #endif
