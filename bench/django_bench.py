@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Time examples/django under Django's own runner and under `forkless run --django`.
+"""Time a Django suite under Django's own runner and under `forkless run --django`.
 
-    /usr/bin/python3 bench/django_bench.py [--copies 8] [--workers 1,2] [--repeat 3]
-        [--migrations 0] [--forkless build-x/forkless] [--engine sqlite|postgresql|mysql]
+    /usr/bin/python3 bench/django_bench.py [--suite generated|example] [--copies 8]
+        [--workers 1,2] [--repeat 3] [--migrations 0] [--forkless build-x/forkless]
+        [--engine sqlite|postgresql|mysql]
 
-The example suite (302 tests) is small; --copies K makes a scratch copy of the project
-whose test modules are duplicated K times (K x 302 tests, real database work: TestCase
-with setUpTestData, TransactionTestCase, the test client), so that per-test work and
-not start-up dominates; --migrations M adds an app whose model got its shape through M
-migrations (real projects replay long histories). For each worker count it times, wall clock, median of --repeat:
+--suite generated (the default) writes a scratch project whose suite is the one issue 6
+names: 50 TestCase classes x 40 database tests (setUpTestData, then each test writes and
+queries) plus 50 SimpleTestCase classes x 40 no-op tests, 4,000 tests. --suite example
+times examples/django instead (302 tests, real database work: TestCase with
+setUpTestData, TransactionTestCase, the test client); --copies K duplicates its test
+modules K times so that per-test work and not start-up dominates. --migrations M adds an
+app whose model got its shape through M migrations (real projects replay long
+histories). For each worker count it times, wall clock, median of --repeat:
 
   django serial       manage.py test                      (creates + migrates its test DB)
   django --parallel N manage.py test --parallel N         (fork; clones N test DBs)
@@ -86,6 +90,116 @@ def add_migration_history(project, count):
         handle.write(text.replace('    "loans",\n]', '    "loans",\n    "ledger",\n]'))
 
 
+GENERATED_SETTINGS = """import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "forkless-bench-not-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shelf"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ENGINE = os.environ.get("FORKLESS_EXAMPLE_DB", "sqlite").lower()
+SERVER = {key: os.environ.get("FORKLESS_EXAMPLE_DB_" + key, "") for key in ("USER", "PASSWORD", "HOST", "PORT")}
+if ENGINE == "sqlite":
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+elif ENGINE in ("postgresql", "postgres", "pg"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "forkless_bench", **SERVER}}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "forkless_bench", **SERVER,
+                             "OPTIONS": {"charset": "utf8mb4"}, "TEST": {"CHARSET": "utf8mb4"}}}
+"""
+
+GENERATED_MODELS = """from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Book(models.Model):
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    title = models.CharField(max_length=200)
+    pages = models.IntegerField(default=100)
+"""
+
+GENERATED_MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel("Author", [
+            ("id", models.BigAutoField(auto_created=True, primary_key=True)),
+            ("name", models.CharField(max_length=100))]),
+        migrations.CreateModel("Book", [
+            ("id", models.BigAutoField(auto_created=True, primary_key=True)),
+            ("title", models.CharField(max_length=200)),
+            ("pages", models.IntegerField(default=100)),
+            ("author", models.ForeignKey(on_delete=models.CASCADE, related_name="books", to="shelf.author"))]),
+    ]
+"""
+
+GENERATED_DB_CLASS = """from django.test import TestCase
+
+from shelf.models import Author, Book
+
+
+class DatabaseTests%(number)02d(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.author = Author.objects.create(name="author %(number)d")
+        Book.objects.bulk_create([Book(author=cls.author, title="book %%d" %% i, pages=i) for i in range(5)])
+%(tests)s"""
+
+GENERATED_DB_TEST = """
+    def test_%(number)02d(self):
+        Book.objects.create(author=self.author, title="new %(number)d", pages=%(number)d)
+        self.assertEqual(self.author.books.count(), 6)
+        self.assertEqual(Book.objects.filter(pages__gte=%(number)d).count(), 1 + max(0, 5 - %(number)d))
+"""
+
+GENERATED_SIMPLE_CLASS = """from django.test import SimpleTestCase
+
+
+class SimpleTests%(number)02d(SimpleTestCase):
+%(tests)s"""
+
+GENERATED_SIMPLE_TEST = """
+    def test_%(number)02d(self):
+        pass
+"""
+
+
+def generated_project(into, classes=50, tests=40):
+    """The suite issue 6 names: `classes` TestCase classes of `tests` database tests each
+    and as many SimpleTestCase classes of no-op tests, in a fresh project."""
+    project = os.path.join(into, "project")
+    files = {
+        "manage.py": "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'benchsite.settings')\n"
+                     "from django.core.management import execute_from_command_line\n"
+                     "execute_from_command_line(sys.argv)\n",
+        "benchsite/__init__.py": "",
+        "benchsite/settings.py": GENERATED_SETTINGS,
+        "shelf/__init__.py": "",
+        "shelf/models.py": GENERATED_MODELS,
+        "shelf/migrations/__init__.py": "",
+        "shelf/migrations/0001_initial.py": GENERATED_MIGRATION,
+        "shelf/tests/__init__.py": "",
+    }
+    for number in range(classes):
+        files["shelf/tests/test_db_%02d.py" % number] = GENERATED_DB_CLASS % {
+            "number": number, "tests": "".join(GENERATED_DB_TEST % {"number": n} for n in range(tests))}
+        files["shelf/tests/test_simple_%02d.py" % number] = GENERATED_SIMPLE_CLASS % {
+            "number": number, "tests": "".join(GENERATED_SIMPLE_TEST % {"number": n} for n in range(tests))}
+    for name, text in files.items():
+        path = os.path.join(project, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(text)
+    return project
+
+
 def scaled_project(copies, into, migrations=0):
     """A copy of examples/django whose test modules appear `copies` times."""
     project = os.path.join(into, "project")
@@ -115,7 +229,10 @@ def timed(argv, cwd, env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--copies", type=int, default=8, help="times each test module appears (default 8)")
+    parser.add_argument("--suite", choices=("generated", "example"), default="generated",
+                        help="the generated 4,000-test suite (default) or examples/django")
+    parser.add_argument("--copies", type=int, default=8,
+                        help="--suite example: times each test module appears (default 8)")
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated (default 1,2)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
     parser.add_argument("--forkless", help="the forkless binary (default: the newest build*/forkless)")
@@ -133,7 +250,12 @@ def main():
                PYTHONPATH=os.path.join(ROOT, "adapters", "python"))
     env.pop("FORKLESS_CHANNEL", None)
     try:
-        project = scaled_project(args.copies, scratch, args.migrations)
+        if args.suite == "generated":
+            project = generated_project(scratch)
+            if args.migrations:
+                sys.exit("bench: --migrations goes with --suite example")
+        else:
+            project = scaled_project(args.copies, scratch, args.migrations)
         state = os.path.join(scratch, "state")
         fl_common = [forkless, "run", "--progress=never", "--state-dir=" + state, "--django",
                      "--python=" + PYTHON]
@@ -150,8 +272,10 @@ def main():
         for line in out.splitlines():
             if line.startswith("Ran "):
                 total = int(line.split()[1])
-        print("bench: %d tests (%d copies of examples/django's modules), %d extra migrations, engine %s, "
-              "forkless %s" % (total or -1, args.copies, args.migrations, args.engine, forkless), file=sys.stderr)
+        suite = "generated suite" if args.suite == "generated" else \
+            "%d copies of examples/django's modules" % args.copies
+        print("bench: %d tests (%s), %d extra migrations, engine %s, forkless %s"
+              % (total or -1, suite, args.migrations, args.engine, forkless), file=sys.stderr)
         timed(fl_common, project, env)  # builds the template once, so "warm" is warm
         # Rounds interleave the configurations, so a change of machine load hits all alike.
         times = {index: [] for index in range(len(configs))}
