@@ -29,6 +29,9 @@ char *fl_fs_basename(const char *path);
 int fl_fs_is_dir(const char *path);
 /* Size in bytes and modification time (seconds since the epoch) of an existing file. */
 int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err);
+/* The stamp Python's os.stat gives a file or directory: size and st_mtime_ns (nanoseconds
+ * since the epoch, exact).  1 when the path exists, 0 when it does not or cannot be read. */
+int fl_fs_stamp(const char *path, uint64_t *size, int64_t *mtime_ns);
 /* Removes a file; a file that is already gone is not an error. */
 int fl_fs_remove(const char *path, fl_error *err);
 /* Removes a directory if it is empty (1 when removed, 0 when it is not empty or gone). */

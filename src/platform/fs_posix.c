@@ -127,6 +127,20 @@ int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err)
     return FL_OK;
 }
 
+int fl_fs_stamp(const char *path, uint64_t *size, int64_t *mtime_ns)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    *size = (uint64_t)st.st_size;
+#if defined(__APPLE__)
+    *mtime_ns = (int64_t)st.st_mtimespec.tv_sec * 1000000000 + st.st_mtimespec.tv_nsec;
+#else
+    *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+#endif
+    return 1;
+}
+
 int fl_fs_remove(const char *path, fl_error *err)
 {
     if (unlink(path) != 0 && errno != ENOENT)

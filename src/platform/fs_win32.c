@@ -155,6 +155,22 @@ int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err)
     return FL_OK;
 }
 
+int fl_fs_stamp(const char *path, uint64_t *size, int64_t *mtime_ns)
+{
+    wchar_t *w = fl_w_from_utf8(path);
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    int found = w && GetFileAttributesExW(w, GetFileExInfoStandard, &data);
+    free(w);
+    if (!found)
+        return 0;
+    /* What CPython's os.stat reports: directories have size 0, times in 100 ns units. */
+    int is_dir = (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    *size = is_dir ? 0 : ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    ULONGLONG t = ((ULONGLONG)data.ftLastWriteTime.dwHighDateTime << 32) | data.ftLastWriteTime.dwLowDateTime;
+    *mtime_ns = ((int64_t)t - 116444736000000000LL) * 100;
+    return 1;
+}
+
 int fl_fs_remove(const char *path, fl_error *err)
 {
     wchar_t *w = fl_w_from_utf8(path);

@@ -162,3 +162,40 @@ FL_TEST(python_adapter, django_worker_that_dies_or_hangs_does_not_stop_the_run)
     FL_ASSERT_EQ_STR(output_last_line(r.out), "forkless: 301 passed, 2 failed, 1 skipped");
     cmd_result_free(&r);
 }
+
+/* The launch cache: an unchanged project gets its django-config answer without Python
+ * (counted through a --python wrapper that logs its calls); a new test module is seen. */
+FL_TEST(python_adapter, django_config_answer_is_reused_until_a_file_changes)
+{
+    const char *dir = temp_dir();
+    char script[4096];
+    snprintf(script, sizeof script,
+             "set -e; cp -R '%s' '%s/project'; rm -rf '%s/project/.forkless'; cd '%s/project'\n"
+             "printf '#!/bin/sh\\necho \"$*\" >> %s/calls.log\\nexec %s \"$@\"\\n' > '%s/py'; chmod +x '%s/py'\n"
+             "run() { '%s' run -j 2 --progress=never --state-dir='%s/state' --django --python='%s/py' catalog "
+             "| tail -1; }\n"
+             "echo \"first $(run)\"; echo \"second $(run)\"\n"
+             "printf 'from django.test import SimpleTestCase\\n\\n\\nclass Added(SimpleTestCase):\\n"
+             "    def test_added(self):\\n        pass\\n' > catalog/tests/test_added.py\n"
+             "echo \"third $(run)\"\n"
+             "echo \"django-config calls: $(grep -c django-config '%s/calls.log')\"\n",
+             source_path("examples/django"), dir, dir, dir, dir, python(), dir, dir, forkless_bin(), dir, dir, dir);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 0);
+    expect_exit(&r, 0);
+    /* Runs 1 and 3 asked Python (nothing cached, then a new module); run 2 did not. */
+    FL_ASSERT_CONTAINS(r.out, "django-config calls: 2");
+    int first = 0, second = 0, third = 0;
+    FL_ASSERT_NOT_NULL(strstr(r.out, "first forkless: "));
+    FL_ASSERT_NOT_NULL(strstr(r.out, "second forkless: "));
+    FL_ASSERT_NOT_NULL(strstr(r.out, "third forkless: "));
+    FL_ASSERT_EQ_INT(sscanf(strstr(r.out, "first forkless: "), "first forkless: %d passed", &first), 1);
+    FL_ASSERT_EQ_INT(sscanf(strstr(r.out, "second forkless: "), "second forkless: %d passed", &second), 1);
+    FL_ASSERT_EQ_INT(sscanf(strstr(r.out, "third forkless: "), "third forkless: %d passed", &third), 1);
+    FL_ASSERT(first > 10);
+    FL_ASSERT_EQ_INT(second, first);
+    FL_ASSERT_EQ_INT(third, first + 1);
+    cmd_result_free(&r);
+}

@@ -19,6 +19,12 @@ group, the stamps of the second and third, and the answer. A run whose key match
 whose stamps are all unchanged gets the stored answer without importing Django
 (a few milliseconds of stat calls). FORKLESS_DJANGO_CONFIG_CACHE=0 turns it off.
 What it cannot see: files that the settings read from elsewhere (say /etc/app.json).
+
+`forkless run` keeps a second copy, so that an unchanged project does not even pay this
+interpreter's start: it passes FORKLESS_LAUNCH_CACHE (a path) and FORKLESS_LAUNCH_KEY (its
+own key over the command, directory and environment it runs this with), and the answer
+is written there with the same stamps (store_for_launcher); the coordinator checks the
+key and the stamps itself (src/core/adapters.c).
 """
 
 import hashlib
@@ -31,7 +37,10 @@ from . import __version__
 CACHE_NAME = "django-config.json"
 VOLATILE_VARIABLES = {"_", "OLDPWD", "SHLVL", "PWD", "COLUMNS", "LINES", "TERM_SESSION_ID", "WINDOWID",
                       "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
-                      "FORKLESS_RUN_ID", "FORKLESS_WORKER", "FORKLESS_WORKERS"}
+                      "FORKLESS_RUN_ID", "FORKLESS_WORKER", "FORKLESS_WORKERS",
+                      "FORKLESS_LAUNCH_CACHE", "FORKLESS_LAUNCH_KEY"}
+LAUNCH_CACHE_VARIABLE = "FORKLESS_LAUNCH_CACHE"
+LAUNCH_KEY_VARIABLE = "FORKLESS_LAUNCH_KEY"
 SKIPPED_DIRECTORIES = {"__pycache__", "node_modules"}
 
 
@@ -70,7 +79,7 @@ def project_directories(project_dir):
 
 def collect_stamps(project_dir, settings_directory):
     """Stamps of everything the answer may depend on (called after computing it)."""
-    paths = set()
+    paths = {os.path.realpath(sys.executable)} if sys.executable else set()
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
         if path:
@@ -97,6 +106,12 @@ def cache_path(project_dir):
 
 def load(project_dir, key):
     """The stored answer if the key matches and no stamped file changed, else None."""
+    entry = load_entry(project_dir, key)
+    return entry["config"] if entry else None
+
+
+def load_entry(project_dir, key):
+    """The stored entry ({key, stamps, config}) if it is still valid, else None."""
     try:
         with open(cache_path(project_dir), encoding="utf-8") as handle:
             entry = json.load(handle)
@@ -110,12 +125,23 @@ def load(project_dir, key):
     for path, stamp in stamps.items():
         if _stamp(path) != stamp:
             return None
-    return entry.get("config")
+    return entry if isinstance(entry.get("config"), dict) else None
 
 
 def store(project_dir, key, stamps, config):
     """Write the cache entry atomically; a failure to write is not an error."""
-    path = cache_path(project_dir)
+    _write_entry(cache_path(project_dir), key, stamps, config)
+
+
+def store_for_launcher(stamps, config, environ=None):
+    """Leave the answer where `forkless run` asked for it (see the module doc), if it did."""
+    environ = os.environ if environ is None else environ
+    path, key = environ.get(LAUNCH_CACHE_VARIABLE), environ.get(LAUNCH_KEY_VARIABLE)
+    if path and key and stamps:
+        _write_entry(path, key, stamps, config)
+
+
+def _write_entry(path, key, stamps, config):
     partial = "%s.%d.partial" % (path, os.getpid())
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -210,18 +210,23 @@ def config_main(argv):
     project_dir = os.path.abspath(os.getcwd())
     use_cache = config_cache.cache_enabled() and not args.no_cache
     key = config_cache.request_key(argv, project_dir) if use_cache else None
-    config = config_cache.load(project_dir, key) if use_cache else None
-    if config is None:
+    entry = config_cache.load_entry(project_dir, key) if use_cache else None
+    if entry is not None:
+        config, stamps = entry["config"], entry["stamps"]
+    else:
         try:
             config = collect_config(args)
         except DjangoSetupError as exc:
             sys.stderr.write("forkless django-config: %s\n" % exc)
             return 2
+        stamps = None
         if use_cache:
             os.makedirs(os.path.join(project_dir, FORKLESS_DIR), exist_ok=True)
             module_file = settings_file(config["settings_module"])
             stamps = config_cache.collect_stamps(project_dir, os.path.dirname(module_file) if module_file else None)
             config_cache.store(project_dir, key, stamps, config)
+    if use_cache:
+        config_cache.store_for_launcher(stamps, config)
     json.dump(config, out, indent=None)
     out.write("\n")
     out.close()
