@@ -13,6 +13,7 @@ cannot corrupt it.
 """
 
 import atexit
+import functools
 import json
 import os
 import sys
@@ -148,7 +149,11 @@ class Channel:
         result that the next test's start or the batch's done follows at once) share
         one write with what comes next: one pipe wake-up instead of several.
         """
-        self._held += encode_message(message)
+        self.send_line(encode_message(message), hold)
+
+    def send_line(self, line, hold=False):
+        """send() for a message already encoded as one JSON line (bytes)."""
+        self._held += line
         if hold and len(self._held) < _HOLD_LIMIT:
             return
         data, self._held = memoryview(bytes(self._held)), bytearray()
@@ -202,13 +207,16 @@ class Channel:
         self.send({"type": "listed", "count": count})
 
     def start(self, test_id):
-        self.send({"type": "start", "id": test_id})
+        self.send_line(b'{"type":"start","id":%s}\n' % _encoded_id(test_id))
 
     def result(self, test_id, status, duration, message=None, details=None, output=None):
-        """Flush the test's own output first, so all of it is attributed to the test."""
-        flush_standard_streams()
-        event = {"type": "result", "id": test_id, "status": status,
-                 "duration": round(max(duration, 0.0), 6)}
+        """The caller has flushed the test's output (the runner's capture.take() does)."""
+        duration = round(max(duration, 0.0), 6)
+        if not (message or details or output):  # the common case, without the json module
+            self.send_line(b'{"type":"result","id":%s,"status":"%s","duration":%r}\n' % (
+                _encoded_id(test_id), status.encode("ascii"), duration), hold=True)
+            return
+        event = {"type": "result", "id": test_id, "status": status, "duration": duration}
         if message:
             event["message"] = one_line(message)
         if details:
@@ -223,6 +231,12 @@ class Channel:
     def error(self, message):
         flush_standard_streams()
         self.send({"type": "error", "message": message})
+
+
+@functools.lru_cache(maxsize=65536)
+def _encoded_id(test_id):
+    """A test id as a JSON string, encoded (ids repeat: `start` and `result` of each test)."""
+    return json.dumps(test_id, ensure_ascii=False).encode("utf-8")
 
 
 def flush_standard_streams():

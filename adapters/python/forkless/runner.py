@@ -259,6 +259,7 @@ class BatchRunner:
         self._leave_class(None)
         self._leave_module()
         self._send_pending()
+        self.capture.end()  # the real stdout/stderr again between batches
         self.result.outcome = None
 
     def _run_one(self, test, outcome):
@@ -321,7 +322,7 @@ class BatchRunner:
         outcome, self.pending = self.pending, None
         if outcome is None:
             return
-        output = self.capture.end()
+        output = self.capture.take()
         status, duration, message, details = outcome.finish()
         self.channel.result(outcome.test_id, status, duration, message, details, output)
 
