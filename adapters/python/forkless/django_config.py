@@ -302,6 +302,21 @@ def finish_sqlite_image(path, vacuum):
         connection.close()
 
 
+def drop_empty_server_templates(templates):
+    """Drop the empty databases forkless created for the build, so that Django creates them
+    itself (honouring TEST CHARSET, COLLATION, TEMPLATE) without first printing "Got an
+    error creating the test database: ... already exists" and destroying them."""
+    from django.db import connections
+    from .django_support import vendor_of
+    for primary, clone in templates.items():
+        if vendor_of(primary) == "sqlite":
+            continue
+        try:
+            connections[primary].creation._destroy_test_db(clone.name, verbosity=0)
+        except Exception:  # noqa: BLE001 - absent already: Django creates it below either way
+            pass
+
+
 def build_templates(args):
     locate_project(args.settings, args.pythonpath)
     import django
@@ -316,6 +331,8 @@ def build_templates(args):
     django.setup()
     from django.db import connections
     from django.test.utils import setup_databases
+    if not args.keepdb:
+        drop_empty_server_templates(templates)
     options = dict(time_keeper=None, keepdb=args.keepdb, debug_sql=False, parallel=0,
                    aliases=set(templates))
     if "serialized_aliases" in inspect.signature(setup_databases).parameters:
