@@ -6,6 +6,9 @@
  * database "postgres", never to the template (CREATE DATABASE ... TEMPLATE needs it
  * unused); the parallel clones each use their own connection.
  *
+ * libpq is not linked: it is loaded when the first PostgreSQL URL is parsed and called
+ * through fl_pq (pq_api.h), so programs that never touch PostgreSQL do not pay for it.
+ *
  * URLs are whatever libpq accepts (postgresql:// or postgres://, user, password, hosts,
  * ports, ?host=/socket/dir, sslmode...); PG* variables and ~/.pgpass apply because
  * libpq itself expands the URL (PQconnectdbParams with expand_dbname, then dbname
@@ -21,7 +24,6 @@
  * false, so nobody connects to it while clones are made.  Concurrent builders of one
  * template serialise on another advisory lock (hash of the template name).
  */
-#include <libpq-fe.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "db/engine.h"
+#include "db/pq_api.h"
 #include "platform/platform.h"
 
 enum { PG_NAME_MAX = 63 };
@@ -120,7 +123,7 @@ static char *encode_path_part(const char *s)
 /* The server's message without its trailing newline. */
 static const char *conn_message(const PGconn *conn, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+    snprintf(buf, size, "%s", conn ? fl_pq.PQerrorMessage(conn) : "out of memory");
     size_t n = strlen(buf);
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         buf[--n] = 0;
@@ -188,12 +191,12 @@ static int split_url(const char *url, pg_target *p, const char *shown, fl_error 
 static char *effective_dbname(const char *conn_url, const char *shown, fl_error *err)
 {
     char *msg = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conn_url, &msg);
+    PQconninfoOption *opts = fl_pq.PQconninfoParse(conn_url, &msg);
     if (!opts) {
         char text[512];
         snprintf(text, sizeof text, "%s", msg ? msg : "out of memory");
         text[strcspn(text, "\n")] = 0;
-        PQfreemem(msg);
+        fl_pq.PQfreemem(msg);
         fl_error_set(err, FL_ERR_USAGE, "bad PostgreSQL URL '%s': %s", shown, text);
         return NULL;
     }
@@ -213,7 +216,7 @@ static char *effective_dbname(const char *conn_url, const char *shown, fl_error 
         dbname = pw ? pw->pw_name : NULL;
     }
     char *out = dbname && *dbname ? strdup(dbname) : NULL;
-    PQconninfoFree(opts);
+    fl_pq.PQconninfoFree(opts);
     if (!out)
         fl_error_set(err, FL_ERR_USAGE, "PostgreSQL URL '%s' names no database", shown);
     return out;
@@ -263,6 +266,8 @@ static int pg_parse_url(const fl_db_engine *e, const char *url, fl_db_target **o
     t->engine = e;
     t->priv = p;
     int rc = split_url(url, p, shown, err);
+    if (rc == FL_OK) /* every other entry point starts from a parsed URL */
+        rc = fl_pq_load(err);
     if (rc == FL_OK && !(t->name = effective_dbname(p->conn_url, shown, err)))
         rc = err ? err->code : FL_ERR_USAGE;
     if (rc == FL_OK && strcmp(t->name, maintenance_db) == 0)
@@ -288,12 +293,12 @@ static int connect_maintenance(const fl_db_target *t, PGconn **out, fl_error *er
 {
     const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", "dbname", NULL};
     const char *vals[] = {"10", "forkless", pt_of(t)->conn_url, maintenance_db, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    PGconn *conn = fl_pq.PQconnectdbParams(keys, vals, 1);
+    if (!conn || fl_pq.PQstatus(conn) != CONNECTION_OK) {
         char msg[700];
         int rc = fl_error_set(err, FL_ERR_DB, "cannot connect to the PostgreSQL server of '%s': %s",
                               t->redacted, conn_message(conn, msg, sizeof msg));
-        PQfinish(conn);
+        fl_pq.PQfinish(conn);
         return rc;
     }
     *out = conn;
@@ -311,23 +316,24 @@ static void ignore_notice(void *arg, const char *message)
 static int run_sql(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    PGresult **out, const char *what, fl_error *err)
 {
-    PQsetNoticeProcessor(conn, ignore_notice, NULL);
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
+    fl_pq.PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    PGresult *res = fl_pq.PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = fl_pq.PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         char msg[700];
-        const char *text = res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
-                                                               : conn_message(conn, msg, sizeof msg);
+        const char *text = res && fl_pq.PQresultErrorMessage(res)[0]
+                               ? fl_pq.PQresultErrorMessage(res)
+                               : conn_message(conn, msg, sizeof msg);
         snprintf(msg, sizeof msg, "%s", text);
         msg[strcspn(msg, "\n")] = 0;
         int rc = fl_error_set(err, FL_ERR_DB, "%s: %s", what, msg);
-        PQclear(res);
+        fl_pq.PQclear(res);
         return rc;
     }
     if (out)
         *out = res;
     else
-        PQclear(res);
+        fl_pq.PQclear(res);
     return FL_OK;
 }
 
@@ -335,21 +341,22 @@ static int run_sql(PGconn *conn, const char *sql, int nparams, const char *const
 static int run_sql_state(PGconn *conn, const char *sql, char state[6], const char *what,
                          fl_error *err)
 {
-    PQsetNoticeProcessor(conn, ignore_notice, NULL);
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
+    fl_pq.PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    PGresult *res = fl_pq.PQexec(conn, sql);
+    ExecStatusType st = fl_pq.PQresultStatus(res);
     state[0] = 0;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        PQclear(res);
+        fl_pq.PQclear(res);
         return FL_OK;
     }
-    const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *code = res ? fl_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     snprintf(state, 6, "%s", code ? code : "");
     char msg[700];
     snprintf(msg, sizeof msg, "%s",
-             res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+             res && fl_pq.PQresultErrorMessage(res)[0] ? fl_pq.PQresultErrorMessage(res)
+                                                       : fl_pq.PQerrorMessage(conn));
     msg[strcspn(msg, "\n")] = 0;
-    PQclear(res);
+    fl_pq.PQclear(res);
     return fl_error_set(err, FL_ERR_DB, "%s: %s", what, msg);
 }
 
@@ -361,8 +368,9 @@ static int query_value(PGconn *conn, const char *sql, const char *param, char **
     int rc = run_sql(conn, sql, param ? 1 : 0, &param, &res, what, err);
     if (rc != FL_OK)
         return rc;
-    *out = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? strdup(PQgetvalue(res, 0, 0)) : NULL;
-    PQclear(res);
+    int found = fl_pq.PQntuples(res) > 0 && !fl_pq.PQgetisnull(res, 0, 0);
+    *out = found ? strdup(fl_pq.PQgetvalue(res, 0, 0)) : NULL;
+    fl_pq.PQclear(res);
     return FL_OK;
 }
 
@@ -404,9 +412,9 @@ static int database_comment(PGconn *conn, const char *name, char **out, fl_error
 
 static int set_comment(PGconn *conn, const char *name, const char *text, fl_error *err)
 {
-    char *lit = PQescapeLiteral(conn, text, strlen(text));
+    char *lit = fl_pq.PQescapeLiteral(conn, text, strlen(text));
     char *after = lit ? fl_db_strdupf(" IS %s", lit) : NULL;
-    PQfreemem(lit);
+    fl_pq.PQfreemem(lit);
     if (!after)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     int rc = run_on_ident(conn, "COMMENT ON DATABASE ", name, after, "marking a database", err);
@@ -423,12 +431,12 @@ static int drop_database(PGconn *conn, const char *name, fl_error *err)
     PGresult *res = NULL;
     int rc = run_sql(conn, "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate", 1,
                      &param, &res, "looking up a database", err);
-    int is_template = res && PQntuples(res) > 0;
-    PQclear(res);
+    int is_template = res && fl_pq.PQntuples(res) > 0;
+    fl_pq.PQclear(res);
     if (rc == FL_OK && is_template)
         rc = run_on_ident(conn, "ALTER DATABASE ", name, " IS_TEMPLATE false",
                           "unmarking a template", err);
-    if (rc == FL_OK && PQserverVersion(conn) >= 130000)
+    if (rc == FL_OK && fl_pq.PQserverVersion(conn) >= 130000)
         rc = run_on_ident(conn, "DROP DATABASE IF EXISTS ", name, " WITH (FORCE)",
                           "dropping a database", err);
     else if (rc == FL_OK) {
@@ -462,13 +470,14 @@ static int describe_sessions(PGconn *conn, const char *name, char *buf, size_t s
     *n = 0;
     if (rc != FL_OK)
         return rc;
-    *n = PQntuples(res);
+    *n = fl_pq.PQntuples(res);
     size_t len = 0;
     for (int i = 0; i < *n && len + 1 < size; i++)
         len += (size_t)snprintf(buf + len, size - len, "%spid %s, application '%s', from %s, user '%s'",
-                                i ? "; " : "", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                                PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
-    PQclear(res);
+                                i ? "; " : "", fl_pq.PQgetvalue(res, i, 0),
+                                fl_pq.PQgetvalue(res, i, 1), fl_pq.PQgetvalue(res, i, 2),
+                                fl_pq.PQgetvalue(res, i, 3));
+    fl_pq.PQclear(res);
     return FL_OK;
 }
 
@@ -546,7 +555,7 @@ static int pg_check_template(fl_db_target *t, fl_error *err)
     if (rc != FL_OK)
         return rc;
     rc = check_exists(conn, t, err);
-    PQfinish(conn);
+    fl_pq.PQfinish(conn);
     return rc;
 }
 
@@ -578,7 +587,7 @@ static int pg_build_lock(fl_db_target *t, fl_db_build **out, fl_error *err)
         snprintf(b->stored_key, sizeof b->stored_key, "%s", comment + strlen(key_prefix));
     free(comment);
     if (rc != FL_OK) {
-        PQfinish(pb->conn);
+        fl_pq.PQfinish(pb->conn);
         free(pb);
         free(b);
         return rc;
@@ -702,7 +711,7 @@ static void pg_build_release(fl_db_build *b)
     pg_build *pb = b->priv;
     if (pb->created && !pb->committed && b->name && pb->conn)
         drop_database(pb->conn, b->name, NULL);
-    PQfinish(pb->conn); /* releases the build lock */
+    fl_pq.PQfinish(pb->conn); /* releases the build lock */
     free(pb);
     free(b->url);
     free(b->name);
@@ -734,12 +743,12 @@ static int pg_run_register(fl_db_target *t, const char *run_id, fl_db_run **out,
                           run_id, t->redacted);
     free(got);
     if (rc != FL_OK) {
-        PQfinish(pr->conn);
+        fl_pq.PQfinish(pr->conn);
         free(pr);
         free(r);
         return rc;
     }
-    pr->server_version = PQserverVersion(pr->conn);
+    pr->server_version = fl_pq.PQserverVersion(pr->conn);
     r->target = t;
     snprintf(r->run_id, sizeof r->run_id, "%s", run_id);
     r->priv = pr;
@@ -827,7 +836,7 @@ static int pg_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_error
         drop_database(conn, name, NULL);
         rc = fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     }
-    PQfinish(conn);
+    fl_pq.PQfinish(conn);
     return rc;
 }
 
@@ -847,7 +856,7 @@ static int pg_drop(fl_db_cloned *c, fl_error *err)
     rc = connect_maintenance(t, &conn, err);
     if (rc == FL_OK) {
         rc = drop_database(conn, c->name, err);
-        PQfinish(conn);
+        fl_pq.PQfinish(conn);
     }
     pg_free_target(t);
     return rc;
@@ -871,14 +880,14 @@ static int mark_run_kept(fl_db_run *r, fl_error *err)
                      "listing databases", err);
     if (rc != FL_OK)
         return rc;
-    for (int i = 0; rc == FL_OK && i < PQntuples(res); i++) {
+    for (int i = 0; rc == FL_OK && i < fl_pq.PQntuples(res); i++) {
         char run[FL_DB_RUN_ID_MAX + 1], slot[FL_DB_SLOT_MAX + 1];
-        const char *name = PQgetvalue(res, i, 0);
+        const char *name = fl_pq.PQgetvalue(res, i, 0);
         if (name_is_ours(name, r->target->name, run, slot) && strcmp(run, r->run_id) == 0 &&
             strcmp(slot, "build") != 0 && strcmp(slot, "old") != 0)
             rc = set_comment(pr->conn, name, kept_mark, err);
     }
-    PQclear(res);
+    fl_pq.PQclear(res);
     return rc;
 }
 
@@ -886,7 +895,7 @@ static int pg_run_end(fl_db_run *r, int keep, fl_error *err)
 {
     pg_run *pr = r->priv;
     int rc = keep ? mark_run_kept(r, err) : FL_OK;
-    PQfinish(pr->conn); /* releases the run's advisory lock */
+    fl_pq.PQfinish(pr->conn); /* releases the run's advisory lock */
     free(pr);
     free(r);
     return rc;
@@ -933,7 +942,7 @@ static int pg_drop_url(const fl_db_engine *e, const char *clone_url, fl_error *e
         rc = connect_maintenance(t, &conn, err);
     if (rc == FL_OK)
         rc = drop_database(conn, t->name, err);
-    PQfinish(conn);
+    fl_pq.PQfinish(conn);
     pg_free_target(t);
     return rc;
 }
@@ -971,13 +980,14 @@ static int pg_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
                  "FROM pg_database ORDER BY datname",
                  0, NULL, &res, "listing databases", err);
     if (rc != FL_OK) {
-        PQfinish(conn);
+        fl_pq.PQfinish(conn);
         return rc;
     }
-    for (int i = 0; rc == FL_OK && i < PQntuples(res); i++) {
+    for (int i = 0; rc == FL_OK && i < fl_pq.PQntuples(res); i++) {
         char run[FL_DB_RUN_ID_MAX + 1], slot[FL_DB_SLOT_MAX + 1];
-        const char *name = PQgetvalue(res, i, 0);
-        if (!name_is_ours(name, t->name, run, slot) || strcmp(PQgetvalue(res, i, 1), kept_mark) == 0)
+        const char *name = fl_pq.PQgetvalue(res, i, 0);
+        if (!name_is_ours(name, t->name, run, slot) ||
+            strcmp(fl_pq.PQgetvalue(res, i, 1), kept_mark) == 0)
             continue;
         int alive;
         rc = run_is_alive(conn, run, &alive, err);
@@ -992,8 +1002,8 @@ static int pg_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
                 (*removed)++;
         }
     }
-    PQclear(res);
-    PQfinish(conn);
+    fl_pq.PQclear(res);
+    fl_pq.PQfinish(conn);
     return rc;
 }
 
@@ -1007,7 +1017,7 @@ static int pg_worker_env(const fl_db_cloned *c, fl_env_cb cb, void *ud, fl_error
         const char *keyword, *var;
     } map[] = {{"host", "PGHOST"},         {"hostaddr", "PGHOSTADDR"}, {"port", "PGPORT"},
                {"user", "PGUSER"},         {"password", "PGPASSWORD"}, {"sslmode", "PGSSLMODE"}};
-    PQconninfoOption *opts = PQconninfoParse(c->url, NULL);
+    PQconninfoOption *opts = fl_pq.PQconninfoParse(c->url, NULL);
     if (!opts)
         return fl_error_set(err, FL_ERR_DB, "cannot parse the clone URL of database '%s'", c->name);
     int rc = cb(ud, "PGDATABASE", c->name);
@@ -1015,7 +1025,7 @@ static int pg_worker_env(const fl_db_cloned *c, fl_env_cb cb, void *ud, fl_error
         for (size_t i = 0; rc == 0 && i < sizeof map / sizeof map[0]; i++)
             if (strcmp(o->keyword, map[i].keyword) == 0 && o->val && *o->val)
                 rc = cb(ud, map[i].var, o->val);
-    PQconninfoFree(opts);
+    fl_pq.PQconninfoFree(opts);
     return rc == 0 ? FL_OK
                    : fl_error_set(err, rc < 0 ? rc : FL_ERR_NOMEM,
                                   "cannot set the PG* variables of a worker");
