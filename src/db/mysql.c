@@ -20,6 +20,10 @@
  * process dies.  gc tests the lock with IS_USED_LOCK and drops only dead runs' schemas.
  * Kept clones (--keep, `forkless db clone`) are listed in `forkless`.`kept`, which gc
  * respects and `forkless db drop` clears.
+ *
+ * MariaDB Connector/C is not linked: it is loaded (and mysql_library_init run) when the
+ * first MySQL URL is parsed, and called through fl_my (my_api.h), so programs that never
+ * touch MySQL do not pay for it.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -118,7 +122,7 @@ void my_buf_literal(my_buf *b, MYSQL *m, const char *text)
         b->failed = 1;
         return;
     }
-    unsigned long len = mysql_real_escape_string(m, esc, text, (unsigned long)n);
+    unsigned long len = fl_my.mysql_real_escape_string(m, esc, text, (unsigned long)n);
     my_buf_add(b, "'", 1);
     my_buf_add(b, esc, len);
     my_buf_add(b, "'", 1);
@@ -356,30 +360,30 @@ static char *url_for_database(const my_url *u, const char *name)
 
 int my_connect(const my_url *u, const char *shown, MYSQL **out, fl_error *err)
 {
-    MYSQL *m = mysql_init(NULL);
+    MYSQL *m = fl_my.mysql_init(NULL);
     if (!m)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory connecting to '%s'", shown);
     unsigned timeout = u->connect_timeout ? u->connect_timeout : 10;
-    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    fl_my.mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     if (u->default_file)
-        mysql_optionsv(m, MYSQL_READ_DEFAULT_FILE, u->default_file);
+        fl_my.mysql_optionsv(m, MYSQL_READ_DEFAULT_FILE, u->default_file);
     if (u->default_group)
-        mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, u->default_group);
+        fl_my.mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, u->default_group);
     else if (u->default_file)
-        mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "client");
-    mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, u->charset ? u->charset : "utf8mb4");
+        fl_my.mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "client");
+    fl_my.mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, u->charset ? u->charset : "utf8mb4");
     if (u->ssl || u->ssl_ca || u->ssl_cert) {
         my_bool on = 1;
-        mysql_ssl_set(m, u->ssl_key, u->ssl_cert, u->ssl_ca, u->ssl_capath, u->ssl_cipher);
+        fl_my.mysql_ssl_set(m, u->ssl_key, u->ssl_cert, u->ssl_ca, u->ssl_capath, u->ssl_cipher);
         if (u->ssl)
-            mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+            fl_my.mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
     }
     my_bool verify = (my_bool)u->ssl_verify;
-    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-    if (!mysql_real_connect(m, u->host, u->user, u->password, NULL, u->port, u->socket, 0)) {
+    fl_my.mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    if (!fl_my.mysql_real_connect(m, u->host, u->user, u->password, NULL, u->port, u->socket, 0)) {
         fl_error_set(err, FL_ERR_DB, "cannot connect to the MySQL server of '%s': %s", shown,
-                     mysql_error(m));
-        mysql_close(m);
+                     fl_my.mysql_error(m));
+        fl_my.mysql_close(m);
         return FL_ERR_DB;
     }
     *out = m;
@@ -388,26 +392,27 @@ int my_connect(const my_url *u, const char *shown, MYSQL **out, fl_error *err)
 
 int my_exec(MYSQL *m, const char *sql, const char *what, fl_error *err)
 {
-    if (mysql_real_query(m, sql, strlen(sql)) != 0)
-        return fl_error_set(err, FL_ERR_DB, "%s: %s", what, mysql_error(m));
+    if (fl_my.mysql_real_query(m, sql, strlen(sql)) != 0)
+        return fl_error_set(err, FL_ERR_DB, "%s: %s", what, fl_my.mysql_error(m));
     do {
-        MYSQL_RES *res = mysql_store_result(m);
+        MYSQL_RES *res = fl_my.mysql_store_result(m);
         if (res)
-            mysql_free_result(res);
-    } while (mysql_next_result(m) == 0);
+            fl_my.mysql_free_result(res);
+    } while (fl_my.mysql_next_result(m) == 0);
     return FL_OK;
 }
 
 MYSQL_RES *my_query(MYSQL *m, const char *sql, const char *what, fl_error *err)
 {
-    if (mysql_real_query(m, sql, strlen(sql)) != 0) {
-        fl_error_set(err, FL_ERR_DB, "%s: %s", what, mysql_error(m));
+    if (fl_my.mysql_real_query(m, sql, strlen(sql)) != 0) {
+        fl_error_set(err, FL_ERR_DB, "%s: %s", what, fl_my.mysql_error(m));
         return NULL;
     }
-    MYSQL_RES *res = mysql_store_result(m);
+    MYSQL_RES *res = fl_my.mysql_store_result(m);
     if (!res)
         fl_error_set(err, FL_ERR_DB, "%s: %s", what,
-                     mysql_errno(m) ? mysql_error(m) : "the statement returned no rows");
+                     fl_my.mysql_errno(m) ? fl_my.mysql_error(m)
+                                          : "the statement returned no rows");
     return res;
 }
 
@@ -419,12 +424,12 @@ int my_query_value(MYSQL *m, const char *sql, char **value, int *found, const ch
     MYSQL_RES *res = my_query(m, sql, what, err);
     if (!res)
         return FL_ERR_DB;
-    MYSQL_ROW row = mysql_fetch_row(res);
+    MYSQL_ROW row = fl_my.mysql_fetch_row(res);
     if (row && row[0]) {
         *value = strdup(row[0]);
         *found = 1;
     }
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     return *found && !*value ? fl_error_set(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
 }
 
@@ -487,7 +492,7 @@ static int ensure_meta(MYSQL *m, fl_error *err)
 /* 1 for "unknown database"/"table doesn't exist": the bookkeeping schema is not there yet. */
 static int meta_missing(MYSQL *m)
 {
-    unsigned e = mysql_errno(m);
+    unsigned e = fl_my.mysql_errno(m);
     return e == 1049 || e == 1146;
 }
 
@@ -502,24 +507,26 @@ static int lookup_template(MYSQL *m, const char *name, char **actual, char key[7
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
-    int qrc = mysql_real_query(m, b.s, b.len);
+    int qrc = fl_my.mysql_real_query(m, b.s, b.len);
     my_buf_free(&b);
     if (qrc != 0) {
         if (meta_missing(m))
             return FL_OK;
-        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`templates`: %s", mysql_error(m));
+        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`templates`: %s",
+                            fl_my.mysql_error(m));
     }
-    MYSQL_RES *res = mysql_store_result(m);
+    MYSQL_RES *res = fl_my.mysql_store_result(m);
     if (!res)
-        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`templates`: %s", mysql_error(m));
-    MYSQL_ROW row = mysql_fetch_row(res);
+        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`templates`: %s",
+                            fl_my.mysql_error(m));
+    MYSQL_ROW row = fl_my.mysql_fetch_row(res);
     int found = row && row[0];
     if (found) {
         *actual = strdup(row[0]);
         if (key && row[1])
             snprintf(key, 72, "%s", row[1]);
     }
-    mysql_free_result(res); /* row points into res: use only `found` from here */
+    fl_my.mysql_free_result(res); /* row points into res: use only `found` from here */
     return found && !*actual ? fl_error_set(err, FL_ERR_NOMEM, "out of memory") : FL_OK;
 }
 
@@ -531,17 +538,17 @@ static int is_kept(MYSQL *m, const char *name, int *kept, fl_error *err)
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
-    int qrc = mysql_real_query(m, b.s, b.len);
+    int qrc = fl_my.mysql_real_query(m, b.s, b.len);
     my_buf_free(&b);
     if (qrc != 0)
         return meta_missing(m) ? FL_OK
                                : fl_error_set(err, FL_ERR_DB, "reading `forkless`.`kept`: %s",
-                                              mysql_error(m));
-    MYSQL_RES *res = mysql_store_result(m);
+                                              fl_my.mysql_error(m));
+    MYSQL_RES *res = fl_my.mysql_store_result(m);
     if (!res)
-        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`kept`: %s", mysql_error(m));
-    *kept = mysql_fetch_row(res) != NULL;
-    mysql_free_result(res);
+        return fl_error_set(err, FL_ERR_DB, "reading `forkless`.`kept`: %s", fl_my.mysql_error(m));
+    *kept = fl_my.mysql_fetch_row(res) != NULL;
+    fl_my.mysql_free_result(res);
     return FL_OK;
 }
 
@@ -552,10 +559,10 @@ static int forget_kept(MYSQL *m, const char *name, fl_error *err)
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
-    int qrc = mysql_real_query(m, b.s, b.len);
+    int qrc = fl_my.mysql_real_query(m, b.s, b.len);
     my_buf_free(&b);
     if (qrc != 0 && !meta_missing(m))
-        return fl_error_set(err, FL_ERR_DB, "updating `forkless`.`kept`: %s", mysql_error(m));
+        return fl_error_set(err, FL_ERR_DB, "updating `forkless`.`kept`: %s", fl_my.mysql_error(m));
     return FL_OK;
 }
 
@@ -644,13 +651,6 @@ static int mysql_parse_url(const fl_db_engine *e, const char *url, fl_db_target 
 {
     char shown[1024];
     fl_db_redact_url(url, shown, sizeof shown);
-    /* Not thread-safe; the neutral layer parses on one thread before any clone thread. */
-    static int library_ready;
-    if (!library_ready) {
-        if (mysql_library_init(0, NULL, NULL) != 0)
-            return fl_error_set(err, FL_ERR_DB, "cannot initialise the MariaDB client library");
-        library_ready = 1;
-    }
     fl_db_target *t = calloc(1, sizeof *t);
     my_target *mt = calloc(1, sizeof *mt);
     if (!t || !mt) {
@@ -661,6 +661,8 @@ static int mysql_parse_url(const fl_db_engine *e, const char *url, fl_db_target 
     t->engine = e;
     t->priv = mt;
     int rc = parse_mysql_url(url, &mt->url, shown, err);
+    if (rc == FL_OK) /* loads and initialises the library; every other entry point comes later */
+        rc = fl_my_load(err);
     if (rc == FL_OK) {
         t->url = strdup(url);
         t->redacted = strdup(shown);
@@ -690,7 +692,7 @@ static int mysql_check_template(fl_db_target *t, fl_error *err)
     char *source = NULL;
     rc = resolve_source(m, t, &source, err);
     free(source);
-    mysql_close(m);
+    fl_my.mysql_close(m);
     return rc;
 }
 
@@ -722,7 +724,7 @@ static int mysql_build_lock(fl_db_target *t, fl_db_build **out, fl_error *err)
     }
     if (rc != FL_OK) {
         if (mb->conn)
-            mysql_close(mb->conn);
+            fl_my.mysql_close(mb->conn);
         free(mb->previous);
         free(mb);
         free(b);
@@ -797,7 +799,7 @@ static void mysql_build_release(fl_db_build *b)
     my_build *mb = b->priv;
     if (mb->begun && !mb->committed && b->name)
         drop_schema(mb->conn, b->name, NULL);
-    mysql_close(mb->conn); /* ends the session: the build lock goes with it */
+    fl_my.mysql_close(mb->conn); /* ends the session: the build lock goes with it */
     free(mb->previous);
     free(mb);
     free(b->url);
@@ -827,7 +829,7 @@ static int mysql_run_register(fl_db_target *t, const char *run_id, fl_db_run **o
                           t->redacted);
     if (rc != FL_OK) {
         if (mr->lock_conn)
-            mysql_close(mr->lock_conn);
+            fl_my.mysql_close(mr->lock_conn);
         free(mr);
         free(r);
         return rc;
@@ -881,7 +883,7 @@ static void drop_half_made(const fl_db_target *t, MYSQL *m, const char *name)
     MYSQL *fresh;
     if (connect_target(t, &fresh, NULL) == FL_OK) {
         drop_schema(fresh, name, NULL);
-        mysql_close(fresh);
+        fl_my.mysql_close(fresh);
     }
 }
 
@@ -895,7 +897,7 @@ static int mysql_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_er
     if (!mr->source)
         return fl_error_set(err, FL_ERR_DB, "run_prepare was not called for '%s'",
                             r->target->redacted);
-    mysql_thread_init();
+    fl_my.mysql_thread_init();
     MYSQL *m = NULL;
     rc = connect_target(r->target, &m, err);
     int exists = 0;
@@ -918,8 +920,8 @@ static int mysql_clone(fl_db_run *r, const char *slot, fl_db_cloned **out, fl_er
     if (rc != FL_OK && made)
         drop_half_made(r->target, m, name);
     if (m)
-        mysql_close(m);
-    mysql_thread_end();
+        fl_my.mysql_close(m);
+    fl_my.mysql_thread_end();
     return rc;
 }
 
@@ -938,14 +940,14 @@ static int connect_clone(const fl_db_cloned *c, MYSQL **m, fl_error *err)
 
 static int mysql_drop(fl_db_cloned *c, fl_error *err)
 {
-    mysql_thread_init();
+    fl_my.mysql_thread_init();
     MYSQL *m;
     int rc = connect_clone(c, &m, err);
     if (rc == FL_OK) {
         rc = drop_schema(m, c->name, err);
-        mysql_close(m);
+        fl_my.mysql_close(m);
     }
-    mysql_thread_end();
+    fl_my.mysql_thread_end();
     return rc;
 }
 
@@ -972,13 +974,13 @@ static int each_schema_of(MYSQL *m, const char *template_name, schema_fn fn, voi
         return FL_ERR_DB;
     int rc = FL_OK;
     MYSQL_ROW row;
-    while (rc == FL_OK && (row = mysql_fetch_row(res))) {
+    while (rc == FL_OK && (row = fl_my.mysql_fetch_row(res))) {
         char run[FL_DB_RUN_ID_MAX + 1], slot[FL_DB_SLOT_MAX + 1];
         if (row[0] && fl_db_name_match(row[0], MYSQL_NAME_MAX, template_name, "_fl_", '_', "",
                                        NULL, run, slot, NULL))
             rc = fn(m, row[0], run, slot, ud, err);
     }
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     return rc;
 }
 
@@ -1003,7 +1005,7 @@ static int mysql_run_end(fl_db_run *r, int keep, fl_error *err)
         if (rc == FL_OK)
             rc = each_schema_of(mr->lock_conn, r->target->name, mark_kept, r->run_id, err);
     }
-    mysql_close(mr->lock_conn); /* the run's lock goes with the session */
+    fl_my.mysql_close(mr->lock_conn); /* the run's lock goes with the session */
     free(mr->source);
     free(mr);
     free(r);
@@ -1045,7 +1047,7 @@ static int mysql_drop_url(const fl_db_engine *e, const char *clone_url, fl_error
     if (rc == FL_OK)
         rc = forget_kept(m, t->name, err);
     if (m)
-        mysql_close(m);
+        fl_my.mysql_close(m);
     mysql_free_target(t);
     return rc;
 }
@@ -1101,7 +1103,7 @@ static int mysql_gc(fl_db_target *t, FILE *log, size_t *removed, fl_error *err)
     if (rc == FL_OK)
         rc = each_schema_of(m, t->name, collect_schema, &g, err);
     free(current);
-    mysql_close(m);
+    fl_my.mysql_close(m);
     return rc;
 }
 

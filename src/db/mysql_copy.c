@@ -102,9 +102,9 @@ static MYSQL_RES *show_create(MYSQL *m, const char *kind, const char *src, const
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     MYSQL_RES *res = b.failed ? (nomem(err), NULL) : my_query(m, b.s, what, err);
     my_buf_free(&b);
-    if (res && !(*row = mysql_fetch_row(res))) {
+    if (res && !(*row = fl_my.mysql_fetch_row(res))) {
         fl_error_set(err, FL_ERR_DB, "%s: no definition returned", what);
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         return NULL;
     }
     return res;
@@ -178,9 +178,9 @@ int my_create_like(MYSQL *m, const char *src, const char *dst, fl_error *err)
         "SCHEMA_NAME", src, "", "reading the template's character set", err);
     if (!res)
         return FL_ERR_DB;
-    MYSQL_ROW row = mysql_fetch_row(res);
+    MYSQL_ROW row = fl_my.mysql_fetch_row(res);
     if (!row) {
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         return fl_error_set(err, FL_ERR_DB, "template database '%s' does not exist", src);
     }
     my_buf b = {0};
@@ -190,7 +190,7 @@ int my_create_like(MYSQL *m, const char *src, const char *dst, fl_error *err)
         my_buf_printf(&b, " CHARACTER SET %s", row[0]);
     if (row[1])
         my_buf_printf(&b, " COLLATE %s", row[1]);
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     char what[160];
     snprintf(what, sizeof what, "cannot create database '%s'", dst);
     int rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
@@ -245,15 +245,15 @@ static int list_tables(MYSQL *m, const char *src, table_list *out, fl_error *err
         src, "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME", "listing the template's tables", err);
     if (!res)
         return FL_ERR_DB;
-    size_t n = mysql_num_rows(res);
+    size_t n = fl_my.mysql_num_rows(res);
     out->v = calloc(n ? n : 1, sizeof *out->v);
     if (!out->v) {
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         return nomem(err);
     }
     int rc = FL_OK;
     MYSQL_ROW row;
-    while (rc == FL_OK && (row = mysql_fetch_row(res))) {
+    while (rc == FL_OK && (row = fl_my.mysql_fetch_row(res))) {
         const char *name = row[0], *type = row[1] ? row[1] : "", *engine = row[2];
         int sequence = strcmp(type, "SEQUENCE") == 0;
         if (strcmp(type, "SYSTEM VERSIONED") == 0)
@@ -278,7 +278,7 @@ static int list_tables(MYSQL *m, const char *src, table_list *out, fl_error *err
         if (!t->name || !t->engine)
             rc = nomem(err);
     }
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     if (rc == FL_OK) /* errors are FL_ERR_DB to our callers: nothing half-made, exit 3 */
         return FL_OK;
     if (err && err->code == FL_ERR_UNSUPPORTED)
@@ -304,7 +304,7 @@ static int list_columns(MYSQL *m, const char *src, table_list *tables, fl_error 
     if (!res)
         return FL_ERR_DB;
     MYSQL_ROW row;
-    while ((row = mysql_fetch_row(res))) {
+    while ((row = fl_my.mysql_fetch_row(res))) {
         table_info *t = find_table(tables, row[0]);
         if (!t || t->is_sequence)
             continue;
@@ -312,7 +312,7 @@ static int list_columns(MYSQL *m, const char *src, table_list *tables, fl_error 
             my_buf_puts(&t->columns, ", ");
         my_buf_ident(&t->columns, row[1]);
     }
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     for (size_t i = 0; i < tables->n; i++)
         if (tables->v[i].columns.failed)
             return nomem(err);
@@ -329,7 +329,7 @@ static int create_sequence(MYSQL *m, const char *src, const char *dst, const cha
     char what[200];
     snprintf(what, sizeof what, "cannot create sequence `%s` in the clone", name);
     int rc = my_exec(m, row[1], what, err);
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     my_buf b = {0};
     my_buf_puts(&b, "SELECT next_not_cached_value FROM ");
     my_buf_ident(&b, src);
@@ -365,7 +365,7 @@ static int create_table(MYSQL *m, const char *src, const char *dst, const char *
     char *ddl = row[1] ? swap_schema(row[1], src, dst) : NULL;
     int rc = ddl ? my_exec(m, ddl, what, err) : nomem(err);
     free(ddl);
-    mysql_free_result(res);
+    fl_my.mysql_free_result(res);
     return rc;
 }
 
@@ -410,9 +410,9 @@ static int run_copy_job(copy_job *j)
         rc = my_connect(j->u, j->shown, &m, &j->err);
         if (rc == FL_OK)
             rc = copy_session(m, j->charset, &j->err);
-        if (rc == FL_OK && mysql_select_db(m, j->dst) != 0)
+        if (rc == FL_OK && fl_my.mysql_select_db(m, j->dst) != 0)
             rc = fl_error_set(&j->err, FL_ERR_DB, "cannot use database '%s': %s", j->dst,
-                              mysql_error(m));
+                              fl_my.mysql_error(m));
     }
     for (size_t i = 0; rc == FL_OK && i < j->n; i++) {
         rc = create_table(m, j->src, j->dst, j->tables[i]->name, &j->err);
@@ -420,16 +420,16 @@ static int run_copy_job(copy_job *j)
             rc = copy_rows(m, j->src, j->dst, j->tables[i], &j->err);
     }
     if (m && !j->m)
-        mysql_close(m);
+        fl_my.mysql_close(m);
     return rc;
 }
 
 static void copy_job_thread(void *arg)
 {
     copy_job *j = arg;
-    mysql_thread_init();
+    fl_my.mysql_thread_init();
     j->rc = run_copy_job(j);
-    mysql_thread_end();
+    fl_my.mysql_thread_end();
 }
 
 /* Shares the tables out to jobs, biggest first, each to the least loaded job. */
@@ -517,7 +517,7 @@ static int copy_routines(MYSQL *m, const char *src, const char *dst, const char 
         return FL_ERR_DB;
     int rc = FL_OK;
     MYSQL_ROW r;
-    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+    while (rc == FL_OK && (r = fl_my.mysql_fetch_row(list))) {
         const char *kind = r[1] ? r[1] : "";
         if (strcmp(kind, "PROCEDURE") != 0 && strcmp(kind, "FUNCTION") != 0) {
             rc = fl_error_set(err, FL_ERR_DB, "`%s` is a %s, which forkless cannot copy", r[0],
@@ -532,11 +532,11 @@ static int copy_routines(MYSQL *m, const char *src, const char *dst, const char 
         }
         rc = create_object(m, strcmp(kind, "PROCEDURE") == 0 ? "procedure" : "function", r[0],
                            row[2], row[1], row[3], row[4], NULL, src, dst, err);
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
     }
-    mysql_free_result(list);
+    fl_my.mysql_free_result(list);
     return rc;
 }
 
@@ -549,14 +549,14 @@ static int copy_views(MYSQL *m, const char *src, const char *dst, const char *ch
                                    "listing the template's views", err);
     if (!list)
         return FL_ERR_DB;
-    size_t n = mysql_num_rows(list), left = n;
+    size_t n = fl_my.mysql_num_rows(list), left = n;
     char **names = calloc(n ? n : 1, sizeof *names);
     int rc = names ? FL_OK : nomem(err);
     MYSQL_ROW r;
-    for (size_t i = 0; rc == FL_OK && i < n && (r = mysql_fetch_row(list)); i++)
+    for (size_t i = 0; rc == FL_OK && i < n && (r = fl_my.mysql_fetch_row(list)); i++)
         if (!(names[i] = strdup(r[0])))
             rc = nomem(err);
-    mysql_free_result(list);
+    fl_my.mysql_free_result(list);
     while (rc == FL_OK && left > 0) {
         size_t made = 0;
         fl_error last;
@@ -572,8 +572,8 @@ static int copy_views(MYSQL *m, const char *src, const char *dst, const char *ch
             }
             int one = create_object(m, "view", names[i], row[1], NULL, row[2], row[3], NULL, src,
                                     dst, &last);
-            unsigned code = mysql_errno(m);
-            mysql_free_result(res);
+            unsigned code = fl_my.mysql_errno(m);
+            fl_my.mysql_free_result(res);
             rc = copy_session(m, charset, err);
             if (one == FL_OK) {
                 free(names[i]);
@@ -610,7 +610,7 @@ static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char 
         return FL_ERR_DB;
     int rc = FL_OK;
     MYSQL_ROW r;
-    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+    while (rc == FL_OK && (r = fl_my.mysql_fetch_row(list))) {
         MYSQL_ROW row;
         MYSQL_RES *res = show_create(m, "TRIGGER", src, r[0], &row, err);
         if (!res) {
@@ -618,11 +618,11 @@ static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char 
             break;
         }
         rc = create_object(m, "trigger", r[0], row[2], row[1], row[3], row[4], NULL, src, dst, err);
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
     }
-    mysql_free_result(list);
+    fl_my.mysql_free_result(list);
     return rc;
 }
 
@@ -636,7 +636,7 @@ static int copy_events(MYSQL *m, const char *src, const char *dst, const char *c
         return FL_ERR_DB;
     int rc = FL_OK;
     MYSQL_ROW r;
-    while (rc == FL_OK && (r = mysql_fetch_row(list))) {
+    while (rc == FL_OK && (r = fl_my.mysql_fetch_row(list))) {
         MYSQL_ROW row;
         MYSQL_RES *res = show_create(m, "EVENT", src, r[0], &row, err);
         if (!res) {
@@ -644,11 +644,11 @@ static int copy_events(MYSQL *m, const char *src, const char *dst, const char *c
             break;
         }
         rc = create_object(m, "event", r[0], row[3], row[1], row[4], row[5], row[2], src, dst, err);
-        mysql_free_result(res);
+        fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
     }
-    mysql_free_result(list);
+    fl_my.mysql_free_result(list);
     return rc;
 }
 
@@ -656,12 +656,13 @@ int my_copy_schema(const my_url *u, const char *shown, MYSQL *m, const char *src
                    const char *dst, fl_error *err)
 {
     char charset[64];
-    snprintf(charset, sizeof charset, "%s", mysql_character_set_name(m));
+    snprintf(charset, sizeof charset, "%s", fl_my.mysql_character_set_name(m));
     int rc = my_create_like(m, src, dst, err);
     if (rc == FL_OK)
         rc = copy_session(m, charset, err);
-    if (rc == FL_OK && mysql_select_db(m, dst) != 0)
-        rc = fl_error_set(err, FL_ERR_DB, "cannot use database '%s': %s", dst, mysql_error(m));
+    if (rc == FL_OK && fl_my.mysql_select_db(m, dst) != 0)
+        rc = fl_error_set(err, FL_ERR_DB, "cannot use database '%s': %s", dst,
+                          fl_my.mysql_error(m));
     if (rc == FL_OK)
         rc = copy_tables(u, shown, m, src, dst, charset, err);
     if (rc == FL_OK)

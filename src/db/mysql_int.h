@@ -1,17 +1,18 @@
 /*
  * mysql_int.h — what the pieces of the MySQL/MariaDB engine share: the parsed URL
- * (connection parameters and options), connecting with MariaDB Connector/C, running
- * statements and queries with errors in our convention, identifier and string quoting,
- * and the two clone methods of mysql_copy.c (server-side "copy" and "dump" through
- * mysqldump and the mysql client).  mysql.c holds the engine's lifecycle (engine.h).
+ * (connection parameters and options), connecting with MariaDB Connector/C (loaded at run
+ * time: its functions are called through fl_my, my_api.h), running statements and queries
+ * with errors in our convention, identifier and string quoting, and the two clone methods
+ * of mysql_copy.c (server-side "copy" and "dump" through mysqldump and the mysql client).
+ * mysql.c holds the engine's lifecycle (engine.h).
  */
 #ifndef FL_DB_MYSQL_INT_H
 #define FL_DB_MYSQL_INT_H
 
-#include <mysql.h>
 #include <stddef.h>
 
 #include "db/engine.h"
+#include "db/my_api.h" /* <mysql.h>, and fl_my: the library's functions, loaded at run time */
 
 /* A parsed mysql:// or mariadb:// URL. */
 typedef struct my_url {
