@@ -296,6 +296,28 @@ static char *report_text(const char *path)
     return data;
 }
 
+/* Fails when a file of the state directory (durations, caches), at any depth, shows a
+ * password. */
+static void assert_state_dir_clean(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0;
+    fl_error err = {0};
+    if (!fl_fs_is_dir(dir))
+        return;
+    if (fl_fs_list_dir(dir, &names, &n, &err) != FL_OK)
+        FL_FAIL("cannot list %s: %s", dir, err.msg);
+    for (size_t i = 0; i < n; i++) {
+        char *path = fl_xasprintf("%s/%s", dir, names[i]);
+        if (fl_fs_is_dir(path))
+            assert_state_dir_clean(path);
+        else
+            free(report_text(path));
+        free(path);
+    }
+    fl_strv_free(names);
+}
+
 /* Runs `forkless ARGS...` (argv without the program). */
 static void forkless(cmd_result *r, char **args, char *const *env)
 {
@@ -469,6 +491,9 @@ static void wrong_password_run(int is_pg)
     FL_ASSERT_EQ_INT(bookkeeping_rows(&s, tpl), 0);
     free(report_text(junit_path));
     free(report_text(json_path));
+    char *state_dir = fl_xasprintf("%s/state", dir);
+    assert_state_dir_clean(state_dir);
+    free(state_dir);
     free(worker);
     free(setup);
     free(worker_ran);
@@ -540,6 +565,10 @@ static void reports_without_password(int is_pg)
     FL_ASSERT_CONTAINS(xml, is_pg ? "writes_in_its_own_clone" : "passes");
     FL_ASSERT_CONTAINS(events, "\"run_end\"");
     FL_ASSERT_CONTAINS(events, is_pg ? "accounts_a.writes_in_its_own_clone" : "basic.passes");
+    char *state_dir = fl_xasprintf("%s/state", dir);
+    assert_state_dir_clean(state_dir);
+    FL_ASSERT_NE_STR(files_matching(state_dir, "durations"), ""); /* there was something to look at */
+    free(state_dir);
 
     /* The run's clones are gone; the built template stays (templates are kept). */
     char *prefix = fl_xasprintf("%s_fl_", tpl);
