@@ -43,15 +43,18 @@ if ! server_answers; then
 fi
 
 # The privileges of the password user: docs/mysql.md's list on its schemas (templates
-# and clones are named fl_pw_*), plus reading and updating forkless's bookkeeping tables.
+# and clones are named fl_pw_*; the list plus SELECT and SHOW VIEW, for reading templates),
+# and on `forkless` the same plus DELETE: forkless reads its bookkeeping tables, REPLACEs
+# rows (INSERT + DELETE) and forgets dropped clones (DELETE), which docs/mysql.md omits.
 privileges="CREATE, DROP, INSERT, ALTER, INDEX, REFERENCES, CREATE VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER, EVENT, SELECT, SHOW VIEW"
 users=""
 for host in 127.0.0.1 localhost; do
   users+="
   CREATE USER IF NOT EXISTS '$pw_user'@'$host' IDENTIFIED BY '$pw_password';
   ALTER USER '$pw_user'@'$host' IDENTIFIED BY '$pw_password';
+  REVOKE ALL PRIVILEGES, GRANT OPTION FROM '$pw_user'@'$host';
   GRANT $privileges ON \`fl\\_pw\\_%\`.* TO '$pw_user'@'$host';
-  GRANT $privileges, DELETE, UPDATE ON \`forkless\`.* TO '$pw_user'@'$host';
+  GRANT $privileges, DELETE ON \`forkless\`.* TO '$pw_user'@'$host';
   GRANT SELECT ON \`mysql\`.\`proc\` TO '$pw_user'@'$host';"
 done
 root_sql "${root_password[@]}" -e "
