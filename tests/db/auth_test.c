@@ -270,6 +270,44 @@ static void drop_template(const server *s, const char *name)
     free(sql);
 }
 
+/* Everything this worker process may have left on the server (a test that failed half-way
+ * skips its own clean-up): the databases named fl_pw_<pid>_..., and on MariaDB their
+ * bookkeeping rows. */
+static void sweep_leftovers(int is_pg)
+{
+    const char *url = getenv(is_pg ? "FORKLESS_TEST_PG_URL" : "FORKLESS_TEST_MYSQL_URL");
+    if (!url || !*url || !engine_built_in(is_pg ? "postgresql" : "mysql"))
+        return;
+    server s = {.is_pg = is_pg, .admin_url = url};
+    parse_admin_url(&s);
+    char *prefix = fl_xasprintf("fl_pw_%ld_", (long)fl_getpid());
+    char *sql;
+    if (!is_pg && bookkeeping_rows(&s, prefix) > 0) {
+        sql = fl_xasprintf("SELECT name FROM forkless.templates WHERE LEFT(name, %zu) = '%s'", strlen(prefix),
+                           prefix);
+        char *names = admin_query(&s, NULL, sql);
+        free(sql);
+        for (char *save = NULL, *name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+            drop_template(&s, name);
+        free(names);
+        sql = fl_xasprintf("DELETE FROM forkless.kept WHERE LEFT(name, %zu) = '%s'", strlen(prefix), prefix);
+        free(admin_query(&s, NULL, sql));
+        free(sql);
+    }
+    sql = is_pg ? fl_xasprintf("SELECT datname FROM pg_database WHERE starts_with(datname, '%s')", prefix)
+                : fl_xasprintf("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, %zu) = '%s'",
+                               strlen(prefix), prefix);
+    char *names = admin_query(&s, NULL, sql);
+    for (char *save = NULL, *name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+        drop_template(&s, name);
+    free(names);
+    free(sql);
+    free(prefix);
+}
+
+FL_GROUP_TEARDOWN(auth_pg) { sweep_leftovers(1); }
+FL_GROUP_TEARDOWN(auth_mysql) { sweep_leftovers(0); }
+
 /* ---- what forkless printed ------------------------------------------------------------ */
 
 /* Fails when text (what) shows either password. */
