@@ -154,37 +154,50 @@ static void out_put(outbuf *o, const char *s, size_t n)
     o->buf[o->len] = 0;
 }
 
-/* The password in "scheme://user:password@host/...": returns 1 with [*from, *to). */
-static int find_userinfo_password(const char *url, size_t *from, size_t *to)
+/* At url+i, just after a "://": the password of the URL's user information
+ * ("user:password@host"), returned as [*from, *to) (absolute offsets).  The URL ends at a
+ * blank or where the next "://" URL begins; its user information at the LAST '@' in it,
+ * because a password may hold unencoded '@', '/', '?' or '#' that clients accept; a '/'
+ * before the ':' means the '@' is in a path (sqlite:///a:b@c.db), not after a user. */
+static int userinfo_password_at(const char *url, size_t i, size_t *from, size_t *to)
 {
-    const char *start = strstr(url, "://");
-    if (!start)
-        return 0;
-    start += 3;
-    size_t end = strcspn(start, "?#");
+    const char *start = url + i;
+    size_t end = strcspn(start, " \t\r\n");
+    const char *next_url = strstr(start, "://");
+    if (next_url && (size_t)(next_url - start) < end)
+        end = (size_t)(next_url - start);
     const char *at = NULL;
-    for (size_t i = 0; i < end; i++)
-        if (start[i] == '@')
-            at = start + i; /* the last one: a password may hold an unencoded '@' */
+    for (size_t k = 0; k < end; k++)
+        if (start[k] == '@')
+            at = start + k;
     if (!at)
         return 0;
     const char *colon = memchr(start, ':', (size_t)(at - start));
     if (!colon || memchr(start, '/', (size_t)(colon - start)))
-        return 0; /* no password, or the '@' is in a path */
+        return 0; /* a user without a password, or an '@' in a path */
     *from = (size_t)(colon + 1 - url);
     *to = (size_t)(at - url);
     return 1;
 }
 
-/* Length of a "password=" (or "pwd=") key at url+i, when it starts a parameter. */
+/* Length of a password parameter's "key=" at url+i, when it starts a parameter: any key
+ * ending in "password" (password, sslpassword...), "pwd" or "passwd", any case. */
 static size_t password_key_at(const char *url, size_t i)
 {
-    static const char *const keys[] = {"password=", "pwd=", "passwd="};
     if (i > 0 && !strchr("?&; \t", url[i - 1]))
         return 0;
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (strncasecmp(url + i, keys[k], strlen(keys[k])) == 0)
-            return strlen(keys[k]);
+    size_t n = 0;
+    while (isalnum((unsigned char)url[i + n]) || url[i + n] == '_')
+        n++;
+    if (url[i + n] != '=')
+        return 0;
+    static const char *const endings[] = {"password", "passwd", "pwd"};
+    for (size_t k = 0; k < sizeof endings / sizeof endings[0]; k++) {
+        size_t len = strlen(endings[k]);
+        if (n >= len && strncasecmp(url + i + n - len, endings[k], len) == 0 &&
+            (n == len || len == strlen("password")))
+            return n + 1;
+    }
     return 0;
 }
 
@@ -207,14 +220,21 @@ void fl_db_redact_url(const char *url, char *buf, size_t size)
     if (!url)
         return;
     size_t pw_from = 0, pw_to = 0;
-    int has_userinfo_password = find_userinfo_password(url, &pw_from, &pw_to);
+    int in_password = 0;
     for (size_t i = 0; url[i];) {
-        if (has_userinfo_password && i == pw_from) {
+        if (in_password && i == pw_from) {
             out_put(&o, "***", 3);
             i = pw_to;
+            in_password = 0;
             continue;
         }
-        size_t key = password_key_at(url, i);
+        if (!in_password && strncmp(url + i, "://", 3) == 0) { /* every URL of the text */
+            out_put(&o, "://", 3);
+            i += 3;
+            in_password = userinfo_password_at(url, i, &pw_from, &pw_to);
+            continue;
+        }
+        size_t key = in_password ? 0 : password_key_at(url, i);
         if (key) {
             out_put(&o, url + i, key);
             i += key;

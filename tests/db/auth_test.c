@@ -645,12 +645,9 @@ static void reports_without_password(int is_pg)
 FL_TEST(auth_pg, reports_never_show_the_password) { reports_without_password(1); }
 FL_TEST(auth_mysql, reports_never_show_the_password) { reports_without_password(0); }
 
-/* ---- known redaction gaps (src/db/registry.c, fl_db_redact_url) ------------------------
- * Each test below fails today, so it is marked XFAIL: it shows as XFAIL until the redaction
- * is fixed, then as XPASS (a failure) — the sign to turn FL_TEST_XFAIL into FL_TEST. */
-
-/* These tests fail on purpose today: everything they allocate is freed before the
- * failing assertion, so that the sanitizer build (make asan) reports no leak. */
+/* ---- redaction corner cases (src/db/registry.c, fl_db_redact_url) ----------------------
+ * Found printing passwords by these tests, fixed since.  Everything a test allocates is
+ * freed before an assertion can fail, so that the sanitizer build reports no leak. */
 
 /* 1 when text shows secret; then text (cut) goes to shown. */
 static int shows(const char *text, const char *secret, char *shown, size_t size)
@@ -662,8 +659,7 @@ static int shows(const char *text, const char *secret, char *shown, size_t size)
 }
 
 /* A password holding an unencoded '?' (or '#'): libpq reads the userinfo up to the '@'
- * and sends it, but the redaction stops looking for the '@' at the '?', so the message
- * shows the URL as it is, password included. */
+ * and sends it, so the redaction must look for the '@' past the '?'. */
 static void question_mark_password(int is_pg)
 {
     server s;
@@ -685,12 +681,12 @@ static void question_mark_password(int is_pg)
         FL_FAIL("the password 'wr0ng?pw-q7z' is printed: %s", shown);
 }
 
-FL_TEST_XFAIL(auth_pg, password_with_question_mark_is_redacted) { question_mark_password(1); }
-FL_TEST_XFAIL(auth_mysql, password_with_question_mark_is_redacted) { question_mark_password(0); }
+FL_TEST(auth_pg, password_with_question_mark_is_redacted) { question_mark_password(1); }
+FL_TEST(auth_mysql, password_with_question_mark_is_redacted) { question_mark_password(0); }
 
-/* libpq's sslpassword (the client key's passphrase) is a secret too; only password=,
- * pwd= and passwd= parameters are redacted. */
-FL_TEST_XFAIL(auth_pg, ssl_key_password_is_redacted)
+/* libpq's sslpassword (the client key's passphrase) is a secret too, like every
+ * parameter whose name ends in "password". */
+FL_TEST(auth_pg, ssl_key_password_is_redacted)
 {
     server s;
     get_server(&s, 1);
@@ -711,10 +707,10 @@ FL_TEST_XFAIL(auth_pg, ssl_key_password_is_redacted)
 }
 
 /* One word of the worker command holding two URLs, the first without a password (a
- * shell script: "check postgresql://h/a; use postgresql://u:PW@h/b"): the redaction looks
- * at the first "://" only, so the second URL's password reaches the JSON report's
- * "command".  No server needed. */
-FL_TEST_XFAIL(auth_report, second_url_in_one_word_is_redacted)
+ * shell script: "check postgresql://h/a; use postgresql://u:PW@h/b"): every URL of the
+ * word is redacted, not only the first, in the JSON report's "command".  No server
+ * needed. */
+FL_TEST(auth_report, second_url_in_one_word_is_redacted)
 {
     const char *dir = temp_dir();
     char *json_path = fl_xasprintf("%s/events.jsonl", dir);

@@ -222,6 +222,11 @@ FL_TEST(db_errors, redaction)
         {"sqlite:///tmp/a:b@c.db", "sqlite:///tmp/a:b@c.db"},
         {"sqlite:relative/path.db", "sqlite:relative/path.db"},
         {"oracle://system:pw@db:1521/FREEPDB1", "oracle://system:***@db:1521/FREEPDB1"},
+        {"postgresql://u:wr0ng?pw#x@h:5432/x", "postgresql://u:***@h:5432/x"},
+        {"postgresql://h/db?sslpassword=k3y&sslmode=verify-full", "postgresql://h/db?sslpassword=***&sslmode=verify-full"},
+        {"a=postgresql://h/a;b=postgresql://app:PW@db/b", "a=postgresql://h/a;b=postgresql://app:***@db/b"},
+        {"from postgresql://a:one@h/x to mysql://b:two@h/y", "from postgresql://a:***@h/x to mysql://b:***@h/y"},
+        {"postgresql://h/db?passwordless=1&mypwd=2&pwd=3", "postgresql://h/db?passwordless=1&mypwd=2&pwd=***"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char buf[256];
