@@ -291,10 +291,13 @@ def main():
         print("\n%d tests, %d extra migrations, engine %s, %d CPUs (load average %.1f at the end), "
               "median of %d runs (wall clock, seconds)\n"
               % (total or -1, args.migrations, args.engine, cpu, load, args.repeat))
-        print("| runner | workers | median | min |")
-        print("|---|---|---|---|")
+        # The yardstick: each median over Django's --parallel median at the same N.
+        reference = {n: median for label, n, median, _ in rows if label == "django --parallel"}
+        print("| runner | workers | median | min | median / django --parallel |")
+        print("|---|---|---|---|---|")
         for label, n, median, minimum in rows:
-            print("| %s | %d | %.2f | %.2f |" % (label, n, median, minimum))
+            ratio = "%.2fx" % (median / reference[n]) if n in reference and label.startswith("forkless") else ""
+            print("| %s | %d | %.2f | %.2f | %s |" % (label, n, median, minimum, ratio))
     finally:
         if args.keep:
             print("bench: scratch project kept in %s" % scratch, file=sys.stderr)
