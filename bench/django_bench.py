@@ -83,11 +83,12 @@ def add_migration_history(project, count):
         with open(os.path.join(app, "migrations", name + ".py"), "w") as migration:
             migration.write(MIGRATION % {"previous": previous, "number": number})
         previous = name
-    settings = os.path.join(project, "libsite", "settings.py")
+    settings = glob.glob(os.path.join(project, "*", "settings.py"))[0]
     with open(settings) as handle:
         text = handle.read()
-    with open(settings, "w") as handle:
-        handle.write(text.replace('    "loans",\n]', '    "loans",\n    "ledger",\n]'))
+    with open(settings, "w") as handle:  # examples/django's list, or the generated one
+        handle.write(text.replace('    "loans",\n]', '    "loans",\n    "ledger",\n]')
+                     .replace('"shelf"]', '"shelf", "ledger"]'))
 
 
 GENERATED_SETTINGS = """import os
@@ -253,7 +254,7 @@ def main():
         if args.suite == "generated":
             project = generated_project(scratch)
             if args.migrations:
-                sys.exit("bench: --migrations goes with --suite example")
+                add_migration_history(project, args.migrations)
         else:
             project = scaled_project(args.copies, scratch, args.migrations)
         state = os.path.join(scratch, "state")
