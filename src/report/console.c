@@ -602,6 +602,7 @@ int fl_console_reporter_new(const fl_console_options *o, fl_reporter **out, fl_e
     c->base.tick = console_tick;
     c->base.run_end = console_run_end;
     c->base.destroy = console_destroy;
+    c->base.run_failed = NULL; /* an error before the list: the caller prints it; after: run_end */
     c->out = o->out ? o->out : stdout;
     c->color = decide_color(o->color, c->out);
     c->live = decide_live(o->progress, o->no_capture, c->out);

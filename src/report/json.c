@@ -2,6 +2,8 @@
  * json.c — the JSON Lines reporter: one JSON object per line for every event of the run
  * (run_start, test_start, test, worker, run_end), written and flushed as it happens, so a
  * tool can follow the file while the run goes on and a crash loses nothing already said.
+ * A run that stops on an error still ends the file with run_end, carrying "error" (and
+ * begins it with run_start, 0 tests, when it stopped before the tests were listed).
  * Objects are built with jansson; fields whose value is unknown are left out rather than
  * written as null.  Text from tests is passed through with only invalid UTF-8 replaced by
  * U+FFFD (JSON strings must be valid Unicode).  The schema is in docs/reports.md.
@@ -112,11 +114,12 @@ static void flush_early(json_reporter *j)
 
 /* ---- the callbacks --------------------------------------------------------------------- */
 
-static void json_run_start(fl_reporter *r, const fl_run_info *info)
+/* The run_start object; tests and groups are 0 for a run that stopped before listing. */
+static json_t *run_start_event(const fl_run_info *info)
 {
     json_t *o = new_event("run_start");
     if (!o)
-        return;
+        return NULL;
     set_text(o, "run_id", info->run_id);
     set_text(o, "command", info->command);
     set_int(o, "workers", info->workers);
@@ -124,6 +127,14 @@ static void json_run_start(fl_reporter *r, const fl_run_info *info)
     set_int(o, "groups", (long long)info->total_groups);
     set_real(o, "time", info->started_at);
     set_text(o, "version", FORKLESS_VERSION);
+    return o;
+}
+
+static void json_run_start(fl_reporter *r, const fl_run_info *info)
+{
+    json_t *o = run_start_event(info);
+    if (!o)
+        return;
     json_reporter *j = (json_reporter *)r;
     j->started = 1;
     write_line(j, o);
@@ -188,14 +199,15 @@ static void json_worker_event(fl_reporter *r, const fl_worker_event *ev)
 
 static void json_tick(fl_reporter *r, double elapsed) { (void)r, (void)elapsed; }
 
-static void json_run_end(fl_reporter *r, const fl_summary *s)
+/* The run_end object, with "error" last when the run stopped on one (error != NULL). */
+static json_t *run_end_event(const fl_summary *s, const char *error)
 {
     json_t *o = new_event("run_end");
     json_t *counts = json_object();
     if (!o || !counts) {
         json_decref(o);
         json_decref(counts);
-        return;
+        return NULL;
     }
     set_int(o, "total", (long long)s->total);
     set_int(o, "passed", (long long)s->passed);
@@ -208,9 +220,35 @@ static void json_run_end(fl_reporter *r, const fl_summary *s)
     set_real(o, "wall", s->wall_seconds);
     json_object_set_new(o, "interrupted", json_boolean(s->interrupted));
     set_int(o, "exit_code", s->exit_code);
+    if (error)
+        set_text(o, "error", *error ? error : "(no message)");
+    return o;
+}
+
+static void json_run_end(fl_reporter *r, const fl_summary *s)
+{
+    json_t *o = run_end_event(s, NULL);
+    if (!o)
+        return;
     json_reporter *j = (json_reporter *)r;
     flush_early(j);
     write_line(j, o);
+}
+
+/* The run stopped on an error: a run_start first if none was written (the file then
+ * still reads run_start .. run_end), the events kept until now, then run_end with it. */
+static void json_run_failed(fl_reporter *r, const fl_run_info *info, const fl_summary *s, const char *message)
+{
+    json_reporter *j = (json_reporter *)r;
+    if (!j->started) {
+        json_t *start = run_start_event(info);
+        if (start)
+            write_line(j, start);
+    }
+    flush_early(j);
+    json_t *o = run_end_event(s, message ? message : "");
+    if (o)
+        write_line(j, o);
 }
 
 static void json_destroy(fl_reporter *r)
@@ -231,7 +269,7 @@ int fl_json_reporter_new(const char *path, fl_reporter **out, fl_error *err)
     if (!j)
         return fl_error_set(err, FL_ERR_NOMEM, "JSON report %s: out of memory", path);
     j->base = (fl_reporter){json_run_start, json_test_start, json_test_done, json_worker_event,
-                            json_tick, json_run_end, json_destroy};
+                            json_tick, json_run_end, json_destroy, json_run_failed};
     j->path = strdup(path);
     if (!j->path) {
         free(j);

@@ -10,6 +10,11 @@
  * group by group into PATH.tmp, which is then renamed to PATH, so a crash never leaves a
  * half-written report behind.  All text from tests is cleaned to legal XML 1.0 (invalid
  * UTF-8 becomes U+FFFD, control characters are dropped) and escaped.
+ *
+ * A run that stops on an error (run_failed) — even before a single test was listed —
+ * still gets its report: one more <testsuite name="forkless"> whose <testcase
+ * classname="forkless" name="run"> holds the error, so a CI server shows why instead of
+ * "no test report found".
  */
 #include <errno.h>
 #include <stdint.h>
@@ -53,6 +58,8 @@ typedef struct junit_reporter {
     double started_at;
     int failed;       /* a write failed: reported once, no report is produced */
     int finished;
+    const char *error;     /* during run_failed only: why the run stopped */
+    int error_exit_code;
     fl_bytes xml, text;
 } junit_reporter;
 
@@ -374,6 +381,38 @@ static int copy_pieces(junit_reporter *j, const junit_group *g)
     return 1;
 }
 
+/* The kind of error, from the exit code it gives (forkless.h: 2, 3, 130). */
+static const char *error_type(int exit_code)
+{
+    switch (exit_code) {
+    case FL_EXIT_USAGE: return "usage";
+    case FL_EXIT_INFRA: return "infrastructure";
+    case FL_EXIT_INTERRUPTED: return "interrupted";
+    default: return "error";
+    }
+}
+
+/* <testsuite name="forkless"> with one <testcase classname="forkless" name="run"> whose
+ * <error> says why the run stopped: the first line as the message, the whole text as
+ * the content. */
+static void put_error_suite(junit_reporter *j, fl_bytes *b, double wall)
+{
+    double time = wall > 0 ? wall : 0.0;
+    fl_bytes_printf(b, "  <testsuite name=\"forkless\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+                       "time=\"%.3f\"", time);
+    put_timestamp(b, j->started_at);
+    fl_bytes_printf(b, ">\n    <testcase classname=\"forkless\" name=\"run\" time=\"%.3f\">\n      <error",
+                    time);
+    const char *text = *j->error ? j->error : "(no message)";
+    fl_bytes_puts(b, " message=\"");
+    put_escaped(j, b, text, strcspn(text, "\n"), 1);
+    fl_report_putc(b, '"');
+    put_attr(j, b, "type", error_type(j->error_exit_code));
+    fl_report_putc(b, '>');
+    put_escaped(j, b, text, strlen(text), 0);
+    fl_bytes_puts(b, "</error>\n    </testcase>\n  </testsuite>\n");
+}
+
 static int write_document(junit_reporter *j, const fl_summary *s)
 {
     size_t tests = 0, failures = 0, errors = 0, skipped = 0;
@@ -382,6 +421,10 @@ static int write_document(junit_reporter *j, const fl_summary *s)
         failures += j->groups[i].failures;
         errors += j->groups[i].errors;
         skipped += j->groups[i].skipped;
+    }
+    if (j->error) { /* the run's own error counts as one more test in error */
+        tests++;
+        errors++;
     }
     fl_bytes *b = &j->xml;
     fl_bytes_reset(b);
@@ -406,6 +449,12 @@ static int write_document(junit_reporter *j, const fl_summary *s)
             fputs("  </testsuite>\n", j->out) == EOF)
             return 0;
     }
+    if (j->error) {
+        fl_bytes_reset(b);
+        put_error_suite(j, b, s->wall_seconds);
+        if (fwrite(fl_report_text(b), 1, b->len, j->out) != b->len)
+            return 0;
+    }
     return fputs("</testsuites>\n", j->out) != EOF && fflush(j->out) == 0 && !ferror(j->out);
 }
 
@@ -425,6 +474,19 @@ static void junit_run_end(fl_reporter *r, const fl_summary *s)
         io_failure(j, "renaming the finished file into place");
     if (j->failed)
         remove(j->tmp_path);
+}
+
+/* The run stopped on an error: the report of the tests that ended (none when it stopped
+ * before they were listed) plus the forkless suite holding the error. */
+static void junit_run_failed(fl_reporter *r, const fl_run_info *info, const fl_summary *s, const char *message)
+{
+    junit_reporter *j = (junit_reporter *)r;
+    if (j->started_at <= 0 && info)
+        j->started_at = info->started_at;
+    j->error = message ? message : "";
+    j->error_exit_code = s->exit_code;
+    junit_run_end(r, s);
+    j->error = NULL;
 }
 
 static void junit_destroy(fl_reporter *r)
@@ -457,7 +519,7 @@ int fl_junit_reporter_new(const char *path, fl_reporter **out, fl_error *err)
     if (!j)
         return fl_error_set(err, FL_ERR_NOMEM, "JUnit report %s: out of memory", path);
     j->base = (fl_reporter){junit_run_start, junit_test_start, junit_test_done, junit_worker_event,
-                            junit_tick, junit_run_end, junit_destroy};
+                            junit_tick, junit_run_end, junit_destroy, junit_run_failed};
     j->path = strdup(path);
     j->tmp_path = malloc(strlen(path) + sizeof ".tmp");
     if (!j->path || !j->tmp_path) {

@@ -58,6 +58,15 @@ struct fl_reporter {
     void (*tick)(fl_reporter *r, double elapsed);
     void (*run_end)(fl_reporter *r, const fl_summary *summary);
     void (*destroy)(fl_reporter *r);
+    /* Instead of run_end, when the run stopped on an error: a database that cannot be
+     * cloned, a failed setup command, a worker that cannot start or dies before listing,
+     * Ctrl-C before the list was complete — or an infrastructure error after it.  run_start
+     * may never have been called: info then describes the run with 0 tests.  message is
+     * the error (passwords already redacted; it may span lines); summary has the counts
+     * (all 0 before the tests were listed), the wall time and the exit code.  A reporter
+     * without it (NULL) gets run_end if the tests were listed, and nothing otherwise: the
+     * console leaves the message to its caller (`forkless: ...` on stderr). */
+    void (*run_failed)(fl_reporter *r, const fl_run_info *info, const fl_summary *summary, const char *message);
 };
 
 typedef struct fl_console_options {

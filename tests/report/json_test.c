@@ -225,3 +225,85 @@ FL_TEST(report_json, a_missing_directory_fails_at_creation_naming_the_path)
     FL_ASSERT_CONTAINS(err.msg, path);
     FL_ASSERT_NULL(r);
 }
+
+/* ---- a run that stopped on an error (run_failed) ------------------------------------------ */
+
+FL_TEST(report_json, an_error_before_any_test_still_reads_run_start_to_run_end)
+{
+    const char *p = scratch_path("early.jsonl");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_json(path);
+    fl_worker_event started = {FL_WORKER_STARTED, 1, 501, NULL};
+    r->worker_event(r, &started);
+    fl_worker_event died = {FL_WORKER_EXITED, 1, 501, "exit code 4 (no test was running)"};
+    r->worker_event(r, &died);
+    fl_run_info info = {"run-f", "./tests --forkless-worker", 2, 0, 0, 1700000000.0};
+    fl_summary s = {.wall_seconds = 0.5, .exit_code = FL_EXIT_INFRA};
+    FL_ASSERT_NOT_NULL(r->run_failed);
+    r->run_failed(r, &info, &s, "slot 1: the worker ended before listing its tests (exit code 4); its output:\nbye\n");
+    json_t *events = read_events(path); /* on disk before destroy */
+    r->destroy(r);
+    FL_ASSERT_EQ_INT(json_array_size(events), 4);
+    json_t *start = json_array_get(events, 0);
+    FL_ASSERT_EQ_STR(str_of(start, "event"), "run_start");
+    FL_ASSERT_EQ_STR(str_of(start, "run_id"), "run-f");
+    FL_ASSERT_EQ_STR(str_of(start, "command"), "./tests --forkless-worker");
+    FL_ASSERT_EQ_INT(int_of(start, "workers"), 2);
+    FL_ASSERT_EQ_INT(int_of(start, "tests"), 0);
+    FL_ASSERT_EQ_INT(int_of(start, "groups"), 0);
+    FL_ASSERT_EQ_DBL(json_real_value(json_object_get(start, "time")), 1700000000.0, 1e-6);
+    FL_ASSERT_EQ_STR(str_of(json_array_get(events, 1), "kind"), "started");
+    FL_ASSERT_EQ_STR(str_of(json_array_get(events, 2), "kind"), "exited");
+    json_t *end = json_array_get(events, 3);
+    FL_ASSERT_EQ_STR(str_of(end, "event"), "run_end");
+    FL_ASSERT_EQ_INT(int_of(end, "total"), 0);
+    FL_ASSERT_EQ_INT(int_of(end, "exit_code"), FL_EXIT_INFRA);
+    FL_ASSERT(json_is_false(json_object_get(end, "interrupted")));
+    FL_ASSERT_EQ_STR(str_of(end, "error"),
+                     "slot 1: the worker ended before listing its tests (exit code 4); its output:\nbye\n");
+    /* "error" comes last, after the fields every run_end has */
+    const char *last_key = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach(end, key, v) {
+        last_key = key;
+    }
+    FL_ASSERT_EQ_STR(last_key, "error");
+    json_decref(events);
+}
+
+FL_TEST(report_json, an_error_after_run_start_writes_no_second_run_start)
+{
+    const char *p = scratch_path("late.jsonl");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_json(path);
+    fl_run_info info = {"run-g", "./tests", 2, 9, 3, 0};
+    r->run_start(r, &info);
+    fl_summary s = {.total = 9, .not_run = 9, .exit_code = FL_EXIT_INFRA};
+    r->run_failed(r, &info, &s, "slot 2: 3 workers in a row ended without finishing a test");
+    r->destroy(r);
+    json_t *events = read_events(path);
+    FL_ASSERT_EQ_INT(json_array_size(events), 2);
+    FL_ASSERT_EQ_INT(int_of(json_array_get(events, 0), "tests"), 9);
+    json_t *end = json_array_get(events, 1);
+    FL_ASSERT_EQ_INT(int_of(end, "not_run"), 9);
+    FL_ASSERT_EQ_STR(str_of(end, "error"), "slot 2: 3 workers in a row ended without finishing a test");
+    json_decref(events);
+}
+
+FL_TEST(report_json, a_normal_run_end_has_no_error_field)
+{
+    const char *p = scratch_path("noerror.jsonl");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_json(path);
+    sample_run(r);
+    r->destroy(r);
+    json_t *events = read_events(path);
+    json_t *end = json_array_get(events, json_array_size(events) - 1);
+    FL_ASSERT_EQ_STR(str_of(end, "event"), "run_end");
+    FL_ASSERT_NULL(json_object_get(end, "error"));
+    json_decref(events);
+}

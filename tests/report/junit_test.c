@@ -204,3 +204,92 @@ FL_TEST(report_junit, thousands_of_interleaved_tests_stream_into_their_suites)
     }
     free(xml);
 }
+
+/* ---- a run that stopped on an error (run_failed) ------------------------------------------ */
+
+#define EARLY_ERROR "cannot connect to 'postgresql://app:***@db/x': password authentication failed"
+
+FL_TEST(report_junit, an_error_before_any_test_is_a_report_with_one_error)
+{
+    const char *p = scratch_path("early.xml");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_junit(path);
+    /* workers may have started and died; no run_start: the tests were never listed */
+    fl_worker_event died = {FL_WORKER_EXITED, 1, 501, "exit code 4"};
+    r->worker_event(r, &died);
+    fl_run_info info = {"run-f", "./tests", 2, 0, 0, 1700000000.0};
+    fl_summary s = {.wall_seconds = 0.25, .exit_code = FL_EXIT_INFRA};
+    FL_ASSERT_NOT_NULL(r->run_failed);
+    r->run_failed(r, &info, &s, EARLY_ERROR "\nits output:\n<last> & \"words\"");
+    FL_ASSERT(path_exists(path)); /* written at once, not at destroy */
+    r->destroy(r);
+    FL_ASSERT(xml_is_well_formed(path));
+    char *xml = read_path(path, NULL);
+    FL_ASSERT_CONTAINS(xml, "<testsuites name=\"forkless\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+                            "time=\"0.250\" timestamp=\"2023-11-14T22:13:20\">");
+    FL_ASSERT_CONTAINS(xml, "  <testsuite name=\"forkless\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+                            "time=\"0.250\" timestamp=\"2023-11-14T22:13:20\">\n"
+                            "    <testcase classname=\"forkless\" name=\"run\" time=\"0.250\">\n"
+                            "      <error message=\"cannot connect to &apos;postgresql://app:***@db/x&apos;: "
+                            "password authentication failed\" type=\"infrastructure\">");
+    /* the whole text as the content, escaped */
+    FL_ASSERT_CONTAINS(xml, "password authentication failed\nits output:\n&lt;last&gt; &amp; \"words\"</error>\n"
+                            "    </testcase>\n  </testsuite>\n</testsuites>\n");
+    FL_ASSERT_EQ_INT(count_occurrences(xml, "<testsuite "), 1);
+    FL_ASSERT_EQ_INT(count_occurrences(xml, "<testcase "), 1);
+    free(xml);
+    assert_xpath(path, "/testsuites/testsuite[@name='forkless']/testcase[@classname='forkless' and @name='run']"
+                       "/error[@type='infrastructure' and contains(., 'its output')]");
+}
+
+FL_TEST(report_junit, an_error_after_the_tests_adds_the_forkless_suite)
+{
+    const char *p = scratch_path("late.xml");
+    char path[1024];
+    snprintf(path, sizeof path, "%s", p);
+    fl_reporter *r = new_junit(path);
+    fl_run_info info = {"run-g", "./tests", 2, 2, 1, 1700000000.0};
+    r->run_start(r, &info);
+    fl_test_event ev = sample_event("alpha.one", "alpha", FL_STATUS_PASS);
+    r->test_done(r, &ev);
+    fl_summary s = {.total = 2, .passed = 1, .not_run = 1, .wall_seconds = 2, .exit_code = FL_EXIT_INFRA};
+    s.counts[FL_STATUS_PASS] = 1;
+    r->run_failed(r, &info, &s, "slot 2: 3 workers in a row ended without finishing a test");
+    r->destroy(r);
+    FL_ASSERT(xml_is_well_formed(path));
+    char *xml = read_path(path, NULL);
+    FL_ASSERT_CONTAINS(xml, "<testsuites name=\"forkless\" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\"");
+    FL_ASSERT_CONTAINS(xml, "<testsuite name=\"alpha\" tests=\"1\" failures=\"0\" errors=\"0\"");
+    FL_ASSERT_CONTAINS(xml, "<error message=\"slot 2: 3 workers in a row ended without finishing a test\" "
+                            "type=\"infrastructure\">");
+    /* the tests' suites first, the run's error last */
+    FL_ASSERT(strstr(xml, "name=\"alpha\"") < strstr(xml, "<testsuite name=\"forkless\""));
+    free(xml);
+}
+
+FL_TEST(report_junit, the_error_type_follows_the_exit_code)
+{
+    static const struct {
+        int exit_code;
+        const char *type;
+    } cases[] = {{FL_EXIT_USAGE, "usage"}, {FL_EXIT_INFRA, "infrastructure"}, {FL_EXIT_INTERRUPTED, "interrupted"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "type%zu.xml", i);
+        const char *p = scratch_path(name);
+        char path[1024];
+        snprintf(path, sizeof path, "%s", p);
+        fl_reporter *r = new_junit(path);
+        fl_run_info info = {"run-t", "./tests", 1, 0, 0, 0};
+        fl_summary s = {.exit_code = cases[i].exit_code, .interrupted = cases[i].exit_code == FL_EXIT_INTERRUPTED};
+        r->run_failed(r, &info, &s, "");
+        r->destroy(r);
+        char *xml = read_path(path, NULL);
+        char want[128];
+        snprintf(want, sizeof want, "<error message=\"(no message)\" type=\"%s\">(no message)</error>", cases[i].type);
+        FL_ASSERT_CONTAINS(xml, want);
+        FL_ASSERT(strstr(xml, "timestamp=") == NULL); /* no start time known: none made up */
+        free(xml);
+    }
+}
