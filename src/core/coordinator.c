@@ -81,6 +81,7 @@ typedef struct run {
     fl_error fatal_err;
     long long next_batch_no;
     double started;
+    double started_wall;     /* the same moment on the wall clock, for reports of an early failure */
 } run;
 
 static void drain_output(struct run *r, worker *w);
@@ -944,6 +945,43 @@ static void summarize(run *r, fl_summary *s)
         s->exit_code = FL_EXIT_PASSED;
 }
 
+/* Why the run stopped, for the reporters' run_failed: the error, or an interrupt that
+ * came before the tests were listed; NULL for a run that ran (whatever its tests did). */
+static const char *failure_message(const run *r, int rc, const fl_error *err)
+{
+    if (rc != FL_OK)
+        return err->msg;
+    if (!r->listed && !r->o->list_only)
+        return r->interrupts > 0 ? "interrupted before the tests were listed"
+                                 : "the run ended before its tests were listed";
+    return NULL;
+}
+
+/* The summary of a run that stopped before its tests were listed: nothing ran. */
+static void summarize_early_failure(const run *r, int rc, fl_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    s->wall_seconds = fl_monotonic() - r->started;
+    s->interrupted = rc == FL_ERR_INTERRUPTED || r->interrupts > 0;
+    s->exit_code = fl_exit_code_for(rc);
+}
+
+/* Tells every reporter how the run ended: run_failed when it stopped on an error (to
+ * those that have it), else run_end — which a reporter gets only when the run ran (the
+ * console prints no summary for a run that never listed its tests). */
+static void finish_reporters(run *r, const fl_summary *s, const char *failure, int ran)
+{
+    fl_run_info info = {r->run_id, r->command_line, r->n_workers, r->listed ? r->plan.n_tests : 0,
+                        r->listed ? r->plan.n_groups : 0, r->started_wall};
+    for (int i = 0; i < r->n_reporters; i++) {
+        fl_reporter *rep = r->reporters[i];
+        if (failure && rep->run_failed)
+            rep->run_failed(rep, &info, s, failure);
+        else if (ran)
+            rep->run_end(rep, s);
+    }
+}
+
 static void save_durations(run *r)
 {
     if (r->o->list_only || !r->listed)
@@ -997,6 +1035,7 @@ int fl_run(const fl_options *o, fl_summary *summary, fl_error *err)
     memset(&r, 0, sizeof r);
     r.o = o;
     r.started = fl_monotonic();
+    r.started_wall = fl_wall_clock();
     r.n_workers = o->list_only ? 1 : (o->jobs > 0 ? o->jobs : fl_cpu_count());
     r.workers = fl_xcalloc((size_t)r.n_workers, sizeof *r.workers);
     for (int i = 0; i < r.n_workers; i++)
@@ -1030,6 +1069,7 @@ int fl_run(const fl_options *o, fl_summary *summary, fl_error *err)
             fprintf(stderr, "forkless: %s\n", derr.msg);
         fl_dbset_free(r.db);
     }
+    const char *failure = failure_message(&r, rc, err);
     if (rc == FL_OK || r.listed) {
         save_durations(&r);
         summarize(&r, summary);
@@ -1038,11 +1078,16 @@ int fl_run(const fl_options *o, fl_summary *summary, fl_error *err)
         if (!o->list_only) {
             if (rc != FL_OK)
                 fprintf(stdout, "forkless: error: %s\n", err->msg);
-            for (int i = 0; i < r.n_reporters; i++)
-                r.reporters[i]->run_end(r.reporters[i], summary);
+            finish_reporters(&r, summary, failure, 1);
         }
         if (rc != FL_OK && !o->list_only)
             rc = FL_OK; /* reported in the summary; the exit code says it */
+    } else if (!o->list_only) {
+        /* Stopped before the tests were listed: the caller prints the error and returns
+         * its exit code; the JUnit and JSON reports say it too (CI finds a report). */
+        fl_summary early;
+        summarize_early_failure(&r, rc, &early);
+        finish_reporters(&r, &early, failure, 0);
     }
     fl_signals_restore();
     free_run(&r);
