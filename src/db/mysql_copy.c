@@ -15,8 +15,10 @@
  *      creation, flushing) more than into the server's throughput;
  *   5. routines, then views (retried until their dependencies exist), then triggers (after
  *      the rows, so they do not fire on the copy), then events — each from its SHOW
- *      CREATE, under its own sql_mode, client character set and time zone, with
- *      backquoted references to the template schema rewritten to the clone.
+ *      CREATE, under its own sql_mode, client character set and time zone, with the
+ *      template's name pointed at the clone where it qualifies a name (`tpl`.t or tpl.t,
+ *      not inside strings or comments; my_swap_schema), or the clone fails naming the
+ *      object when that cannot be told apart from a table or alias called like the schema.
  * A table whose engine keeps its rows elsewhere (FEDERATED, CONNECT, SPIDER, MERGE ...),
  * a system-versioned table (its history cannot be inserted) or an object kind we do not
  * know fails the clone naming it.
@@ -38,36 +40,303 @@
 
 static int nomem(fl_error *err) { return fl_error_set(err, FL_ERR_NOMEM, "out of memory"); }
 
-/* text with every backquoted `from`. (not itself preceded by '.') turned into `to`. */
-static char *swap_schema(const char *text, const char *from, const char *to)
+/* ---- the template's name in definitions ----------------------------------------------------
+ *
+ * What SHOW CREATE gives back names the template schema in different ways per kind (MariaDB
+ * 10.11): a table's foreign keys to its own schema come back without a schema, a view comes
+ * back normalised (its own name and every table and column qualified and backquoted,
+ * `tpl`.`t`.`c`), a procedure, function or event has its own name normalised (`p`) but its
+ * body exactly as written, and a trigger is the whole statement as written (CREATE TRIGGER
+ * tpl.tr ... ON tpl.t ...).  my_swap_schema reads such text the way the server's lexer
+ * splits it — only far enough to tell code from string literals ('...', "..." unless
+ * ANSI_QUOTES, backslash escapes unless NO_BACKSLASH_ESCAPES) and comments (-- , #,
+ * C-style; the versioned comments "slash-star-bang" are code to the server and are read as
+ * code) — and turns the template's name into the clone's where it is a schema qualifier: a
+ * whole identifier (`tpl`, "tpl" under ANSI_QUOTES, or bare tpl but not tpl_log nor xtpl)
+ * followed by a dot, perhaps after blanks or comments, and not itself after a dot (x.tpl.c
+ * is a column) or an @ (@tpl.x is a user variable).
+ *
+ * It is not a parser.  It cannot know whether a two-part tpl.x is object x of schema tpl or
+ * column x of a table or alias called tpl; that is a question only when the definition also
+ * uses the name otherwise (tpl without a dot after it: a table, alias, column or variable
+ * so named; or tpl.*), and then it refuses (MY_SWAP_AMBIGUOUS) rather than guess.  A
+ * three-part tpl.t.c is always schema, table, column.  Not rewritten: the name inside string
+ * literals (dynamic SQL for PREPARE, a lookup in information_schema by name) and a schema
+ * name that is not a qualifier (SHOW TABLES FROM tpl).  A quote or comment left open means
+ * the text is not read as the server reads it: MY_SWAP_UNCLOSED. */
+
+typedef enum sql_token {
+    TOK_BLANK,   /* whitespace */
+    TOK_COMMENT, /* -- ..., # ..., C-style (not versioned) */
+    TOK_STRING,  /* '...', or "..." without ANSI_QUOTES */
+    TOK_QUOTED,  /* `...`, or "..." with ANSI_QUOTES: an identifier */
+    TOK_BARE,    /* a run of identifier characters (an identifier, a keyword or a number) */
+    TOK_VAR,     /* @name, @@name.x: a variable, dots included */
+    TOK_OTHER,   /* one character of punctuation or an operator; a versioned comment's opener */
+    TOK_UNCLOSED /* a quote or comment running to the end of the text */
+} sql_token;
+
+static int is_blank(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+static int is_ident_byte(unsigned char c)
 {
-    my_buf pat = {0}, rep = {0}, out = {0};
-    my_buf_ident(&pat, from);
-    my_buf_puts(&pat, ".");
-    my_buf_ident(&rep, to);
-    my_buf_puts(&rep, ".");
-    const char *p = text;
-    while (!pat.failed && !rep.failed) {
-        const char *hit = strstr(p, pat.s);
-        while (hit && hit > text && hit[-1] == '.')
-            hit = strstr(hit + 1, pat.s);
-        if (!hit) {
-            my_buf_puts(&out, p);
-            break;
-        }
-        my_buf_add(&out, p, (size_t)(hit - p));
-        my_buf_add(&out, rep.s, rep.len);
-        p = hit + pat.len;
-    }
-    int failed = pat.failed || rep.failed || out.failed;
-    my_buf_free(&pat);
-    my_buf_free(&rep);
-    if (failed) {
-        my_buf_free(&out);
-        return NULL;
-    }
-    return out.s ? out.s : strdup("");
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '_' || c == '$' || c >= 0x80;
 }
+
+/* The end of the quoted token opening at s[i] (quote q, doubled inside for itself);
+ * 0 when it is not closed. */
+static size_t quote_end(const char *s, size_t i, size_t n, char q, int backslash)
+{
+    for (size_t k = i + 1; k < n; k++) {
+        if (backslash && s[k] == '\\' && k + 1 < n)
+            k++;
+        else if (s[k] == q && k + 1 < n && s[k + 1] == q)
+            k++;
+        else if (s[k] == q)
+            return k + 1;
+    }
+    return 0;
+}
+
+/* The token starting at s[i] (i < n): its kind, and its end in *end. */
+static sql_token next_token(const char *s, size_t i, size_t n, const my_swap *sw, size_t *end)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t k = i + 1;
+    if (is_blank(c)) {
+        while (k < n && is_blank((unsigned char)s[k]))
+            k++;
+        *end = k;
+        return TOK_BLANK;
+    }
+    if (c == '#' || (c == '-' && k < n && s[k] == '-' &&
+                     (k + 1 == n || (unsigned char)s[k + 1] <= ' '))) {
+        while (k < n && s[k] != '\n')
+            k++;
+        *end = k;
+        return TOK_COMMENT;
+    }
+    if (c == '/' && k < n && s[k] == '*') {
+        if ((k + 1 < n && s[k + 1] == '!') || (k + 2 < n && s[k + 1] == 'M' && s[k + 2] == '!')) {
+            k += s[k + 1] == '!' ? 2 : 3; /* versioned: the server runs what it holds */
+            while (k < n && s[k] >= '0' && s[k] <= '9')
+                k++;
+            *end = k;
+            return TOK_OTHER;
+        }
+        const char *close = strstr(s + k + 1, "*/");
+        *end = close ? (size_t)(close - s) + 2 : n;
+        return close ? TOK_COMMENT : TOK_UNCLOSED;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+        int ident = c == '`' || (c == '"' && sw->ansi_quotes);
+        k = quote_end(s, i, n, (char)c, !ident && !sw->no_backslash_escapes);
+        *end = k ? k : n;
+        return !k ? TOK_UNCLOSED : ident ? TOK_QUOTED : TOK_STRING;
+    }
+    if (c == '@') {
+        while (k < n && s[k] == '@')
+            k++;
+        while (k < n && (is_ident_byte((unsigned char)s[k]) || s[k] == '.'))
+            k++;
+        *end = k;
+        return TOK_VAR;
+    }
+    if (is_ident_byte(c)) {
+        while (k < n && is_ident_byte((unsigned char)s[k]))
+            k++;
+        *end = k;
+        return TOK_BARE;
+    }
+    *end = k;
+    return TOK_OTHER;
+}
+
+/* The first position from i that is neither blank nor comment. */
+static size_t skip_blanks(const char *s, size_t i, size_t n, const my_swap *sw)
+{
+    size_t end;
+    while (i < n) {
+        sql_token t = next_token(s, i, n, sw, &end);
+        if (t != TOK_BLANK && t != TOK_COMMENT)
+            break;
+        i = end;
+    }
+    return i;
+}
+
+static int same_char(char a, char b, int fold_case)
+{
+    if (fold_case && a >= 'A' && a <= 'Z')
+        a = (char)(a + 32);
+    if (fold_case && b >= 'A' && b <= 'Z')
+        b = (char)(b + 32);
+    return a == b;
+}
+
+/* Whether the identifier token s[i, end) (bare or quoted) is the name sw->from. */
+static int token_is_template(const char *s, size_t i, size_t end, sql_token kind,
+                             const my_swap *sw)
+{
+    const char *name = sw->from;
+    if (kind == TOK_BARE) {
+        int digits_only = 1; /* 123 is a number, not the schema 123 */
+        for (size_t k = i; k < end; k++, name++) {
+            if (!*name || !same_char(s[k], *name, sw->fold_case))
+                return 0;
+            digits_only = digits_only && s[k] >= '0' && s[k] <= '9';
+        }
+        return !*name && !digits_only;
+    }
+    char q = s[i];
+    for (size_t k = i + 1; k + 1 < end; k++, name++) {
+        if (s[k] == q)
+            k++; /* a doubled quote stands for one */
+        if (!*name || !same_char(s[k], *name, sw->fold_case))
+            return 0;
+    }
+    return !*name;
+}
+
+/* Appends the clone's name in the style of the token it replaces: bare when the clone's
+ * name can be written bare (it can when the template's could), else quoted. */
+static void put_clone_name(my_buf *out, const my_swap *sw, sql_token kind, char quote)
+{
+    int bare = kind == TOK_BARE, digits_only = 1;
+    for (const char *p = sw->to; *p; p++) {
+        bare = bare && is_ident_byte((unsigned char)*p);
+        digits_only = digits_only && *p >= '0' && *p <= '9';
+    }
+    if (bare && !digits_only) {
+        my_buf_puts(out, sw->to);
+        return;
+    }
+    if (quote != '"') {
+        my_buf_ident(out, sw->to);
+        return;
+    }
+    my_buf_puts(out, "\"");
+    for (const char *p = sw->to; *p; p++)
+        my_buf_add(out, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    my_buf_puts(out, "\"");
+}
+
+/* What the token s[i, end) of kind t is to the rewrite, last being the code character
+ * before it. */
+typedef enum name_use {
+    NOT_THE_NAME, /* another identifier, or the name after a dot or an @ */
+    OTHER_USE,    /* the name not qualifying anything: a table, alias, column, variable */
+    TWO_PART,     /* tpl.x: object x of schema tpl, or column x of a table or alias tpl */
+    THREE_PART    /* tpl.x.y: column y of table x of schema tpl */
+} name_use;
+
+static name_use classify_name(const char *s, size_t i, size_t end, size_t n, sql_token t,
+                              char last, const my_swap *sw)
+{
+    if ((t != TOK_BARE && t != TOK_QUOTED) || last == '.' || last == '@' ||
+        !token_is_template(s, i, end, t, sw))
+        return NOT_THE_NAME;
+    size_t dot = skip_blanks(s, end, n, sw), next_end;
+    if (dot >= n || s[dot] != '.')
+        return OTHER_USE;
+    if (dot > end && dot + 1 < n && s[dot + 1] >= '0' && s[dot + 1] <= '9')
+        return OTHER_USE; /* tpl .5: tpl, then the number .5 */
+    size_t k = skip_blanks(s, dot + 1, n, sw);
+    if (k < n && s[k] == '*')
+        return OTHER_USE; /* tpl.*: the columns of a table or alias called tpl */
+    sql_token next = k < n ? next_token(s, k, n, sw, &next_end) : TOK_OTHER;
+    if (next != TOK_BARE && next != TOK_QUOTED)
+        return TWO_PART;
+    k = skip_blanks(s, next_end, n, sw);
+    return k < n && s[k] == '.' ? THREE_PART : TWO_PART;
+}
+
+void my_swap_modes(my_swap *sw, const char *sql_mode)
+{
+    static const char *const ansi[] = {"ANSI_QUOTES", "ANSI", "DB2", "MAXDB", "MSSQL",
+                                       "ORACLE", "POSTGRESQL", NULL};
+    sw->ansi_quotes = sw->no_backslash_escapes = 0;
+    for (const char *p = sql_mode ? sql_mode : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        for (size_t i = 0; ansi[i]; i++)
+            if (len == strlen(ansi[i]) && strncasecmp(p, ansi[i], len) == 0)
+                sw->ansi_quotes = 1;
+        if (len == 20 && strncasecmp(p, "NO_BACKSLASH_ESCAPES", len) == 0)
+            sw->no_backslash_escapes = 1;
+        p += len + (p[len] == ',');
+    }
+}
+
+my_swap_result my_swap_schema(const char *text, const my_swap *sw, char **out)
+{
+    size_t n = strlen(text), i = 0, end;
+    my_buf b = {0};
+    char last = 0;         /* the last character of code before i (blanks, comments aside) */
+    int other_uses = 0;    /* the name not as a qualifier: a table, alias, column, variable */
+    int two_part = 0;      /* tpl.x rewritten: schema tpl, or a table or alias called tpl? */
+    my_swap_result result = MY_SWAP_OK;
+    *out = NULL;
+    while (i < n && result == MY_SWAP_OK) {
+        sql_token t = next_token(text, i, n, sw, &end);
+        name_use use = classify_name(text, i, end, n, t, last, sw);
+        if (t == TOK_UNCLOSED)
+            result = MY_SWAP_UNCLOSED;
+        other_uses += use == OTHER_USE;
+        two_part += use == TWO_PART;
+        if (use == TWO_PART || use == THREE_PART)
+            put_clone_name(&b, sw, t, text[i]);
+        else
+            my_buf_add(&b, text + i, end - i);
+        if (t != TOK_BLANK && t != TOK_COMMENT)
+            last = t == TOK_VAR ? '@' : text[end - 1];
+        i = end;
+    }
+    if (result == MY_SWAP_OK && other_uses && two_part)
+        result = MY_SWAP_AMBIGUOUS;
+    if (result == MY_SWAP_OK && b.failed)
+        result = MY_SWAP_NOMEM;
+    if (result == MY_SWAP_OK)
+        *out = b.s ? b.s : strdup("");
+    else
+        my_buf_free(&b);
+    return result == MY_SWAP_OK && !*out ? MY_SWAP_NOMEM : result;
+}
+
+/* def (a SHOW CREATE of object kind name) pointed at the clone in *out, or an error naming
+ * the object and why it cannot be. */
+static int point_at_clone(const char *def, const my_swap *sw, const char *kind,
+                          const char *name, char **out, fl_error *err)
+{
+    switch (my_swap_schema(def, sw, out)) {
+    case MY_SWAP_OK:
+        return FL_OK;
+    case MY_SWAP_AMBIGUOUS:
+        return fl_error_set(
+            err, FL_ERR_DB,
+            "cannot copy %s `%s`: its definition uses %s both as the template schema's name "
+            "(%s.x) and as another name (a table, alias, column or variable called %s, or "
+            "%s.*), so forkless cannot tell which %s.x to point at the clone; %s %s",
+            kind, name, sw->from, sw->from, sw->from, sw->from, sw->from,
+            strcmp(kind, "view") == 0
+                ? "the server writes every name in a view with its schema: rename the alias or "
+                  "column called"
+                : "leave the schema name out of the definition (unqualified names are the "
+                  "clone's own) or rename the other",
+            sw->from);
+    case MY_SWAP_UNCLOSED:
+        return fl_error_set(err, FL_ERR_DB,
+                            "cannot copy %s `%s`: forkless cannot read its definition (a quote "
+                            "or comment does not close, reading it with%s ANSI_QUOTES and "
+                            "with%s NO_BACKSLASH_ESCAPES), so it cannot point it at the clone",
+                            kind, name, sw->ansi_quotes ? "" : "out",
+                            sw->no_backslash_escapes ? "" : "out");
+    default:
+        return nomem(err);
+    }
+}
+
+/* ---- reading definitions ------------------------------------------------------------------ */
 
 /* "SELECT cols FROM information_schema.X WHERE <schema_col> = 'src' <tail>" */
 static MYSQL_RES *list_objects(MYSQL *m, const char *select, const char *schema_col,
@@ -119,10 +388,10 @@ static int is_ascii(const char *s)
 }
 
 /* Runs a CREATE statement of a stored object under the session settings it was created
- * with (sql_mode, client character set, collation, time zone), rewritten to dst. */
+ * with (sql_mode, client character set, collation, time zone), pointed at the clone. */
 static int create_object(MYSQL *m, const char *kind, const char *name, const char *ddl,
                          const char *sql_mode, const char *cs_client, const char *collation,
-                         const char *time_zone, const char *src, const char *dst, fl_error *err)
+                         const char *time_zone, const my_swap *clone, fl_error *err)
 {
     char what[200];
     snprintf(what, sizeof what, "cannot create %s `%s` in the clone", kind, name);
@@ -148,9 +417,12 @@ static int create_object(MYSQL *m, const char *kind, const char *name, const cha
         my_buf_puts(&set, ", time_zone = ");
         my_buf_literal(&set, m, time_zone);
     }
-    char *rewritten = swap_schema(ddl, src, dst);
-    int rc = set.failed || !rewritten ? nomem(err)
-                                      : my_exec(m, set.s, "cannot set the session of the copy", err);
+    my_swap sw = *clone;
+    my_swap_modes(&sw, sql_mode);
+    char *rewritten = NULL;
+    int rc = set.failed ? nomem(err) : point_at_clone(ddl, &sw, kind, name, &rewritten, err);
+    if (rc == FL_OK)
+        rc = my_exec(m, set.s, "cannot set the session of the copy", err);
     if (rc == FL_OK)
         rc = my_exec(m, rewritten, what, err);
     my_buf_free(&set);
@@ -353,17 +625,21 @@ static int create_sequence(MYSQL *m, const char *src, const char *dst, const cha
     return rc;
 }
 
-static int create_table(MYSQL *m, const char *src, const char *dst, const char *name,
-                        fl_error *err)
+/* The table from its SHOW CREATE TABLE (read in the copy's session: no ANSI_QUOTES,
+ * backslash escapes), pointed at the clone. */
+static int create_table(MYSQL *m, const my_swap *clone, const char *name, fl_error *err)
 {
     MYSQL_ROW row;
-    MYSQL_RES *res = show_create(m, "TABLE", src, name, &row, err);
+    MYSQL_RES *res = show_create(m, "TABLE", clone->from, name, &row, err);
     if (!res)
         return FL_ERR_DB;
     char what[200];
     snprintf(what, sizeof what, "cannot create table `%s` in the clone", name);
-    char *ddl = row[1] ? swap_schema(row[1], src, dst) : NULL;
-    int rc = ddl ? my_exec(m, ddl, what, err) : nomem(err);
+    char *ddl = NULL;
+    int rc = row[1] ? point_at_clone(row[1], clone, "table", name, &ddl, err)
+                    : fl_error_set(err, FL_ERR_DB, "cannot read the definition of table `%s`", name);
+    if (rc == FL_OK)
+        rc = my_exec(m, ddl, what, err);
     free(ddl);
     fl_my.mysql_free_result(res);
     return rc;
@@ -394,6 +670,7 @@ static int copy_rows(MYSQL *m, const char *src, const char *dst, const table_inf
 typedef struct copy_job {
     const my_url *u;
     const char *shown, *src, *dst, *charset;
+    const my_swap *clone; /* template and clone names, for the definitions */
     MYSQL *m;             /* NULL: the job opens (and closes) its own connection */
     table_info **tables;
     size_t n;
@@ -415,7 +692,7 @@ static int run_copy_job(copy_job *j)
                               fl_my.mysql_error(m));
     }
     for (size_t i = 0; rc == FL_OK && i < j->n; i++) {
-        rc = create_table(m, j->src, j->dst, j->tables[i]->name, &j->err);
+        rc = create_table(m, j->clone, j->tables[i]->name, &j->err);
         if (rc == FL_OK)
             rc = copy_rows(m, j->src, j->dst, j->tables[i], &j->err);
     }
@@ -456,9 +733,10 @@ static void share_out(table_list *tables, copy_job *jobs, size_t k)
     }
 }
 
-static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const char *src,
-                       const char *dst, const char *charset, fl_error *err)
+static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const my_swap *clone,
+                       const char *charset, fl_error *err)
 {
+    const char *src = clone->from, *dst = clone->to;
     table_list tables;
     int rc = list_tables(m, src, &tables, err);
     if (rc != FL_OK)
@@ -473,7 +751,8 @@ static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const char 
     copy_job *jobs = calloc(k, sizeof *jobs);
     fl_thread **threads = calloc(k, sizeof *threads);
     for (size_t i = 0; jobs && i < k; i++) {
-        jobs[i] = (copy_job){u, shown, src, dst, charset, i == 0 ? m : NULL, NULL, 0, 0, FL_OK, {0}};
+        jobs[i] = (copy_job){u, shown, src, dst, charset, clone, i == 0 ? m : NULL, NULL, 0, 0,
+                             FL_OK, {0}};
         if (!(jobs[i].tables = calloc(tables.n ? tables.n : 1, sizeof *jobs[i].tables)))
             rc = nomem(err);
     }
@@ -507,9 +786,10 @@ static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const char 
 
 /* ---- routines, views, triggers, events ----------------------------------------------------------- */
 
-static int copy_routines(MYSQL *m, const char *src, const char *dst, const char *charset,
+static int copy_routines(MYSQL *m, const my_swap *clone, const char *charset,
                          fl_error *err)
 {
+    const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES",
                                    "ROUTINE_SCHEMA", src, "ORDER BY ROUTINE_TYPE, ROUTINE_NAME",
                                    "listing the template's routines", err);
@@ -531,7 +811,7 @@ static int copy_routines(MYSQL *m, const char *src, const char *dst, const char 
             break;
         }
         rc = create_object(m, strcmp(kind, "PROCEDURE") == 0 ? "procedure" : "function", r[0],
-                           row[2], row[1], row[3], row[4], NULL, src, dst, err);
+                           row[2], row[1], row[3], row[4], NULL, clone, err);
         fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
@@ -541,9 +821,10 @@ static int copy_routines(MYSQL *m, const char *src, const char *dst, const char 
 }
 
 /* Views in dependency order: each round creates those whose dependencies exist. */
-static int copy_views(MYSQL *m, const char *src, const char *dst, const char *charset,
+static int copy_views(MYSQL *m, const my_swap *clone, const char *charset,
                       fl_error *err)
 {
+    const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT TABLE_NAME FROM information_schema.VIEWS",
                                    "TABLE_SCHEMA", src, "ORDER BY TABLE_NAME",
                                    "listing the template's views", err);
@@ -570,8 +851,8 @@ static int copy_views(MYSQL *m, const char *src, const char *dst, const char *ch
                 rc = FL_ERR_DB;
                 break;
             }
-            int one = create_object(m, "view", names[i], row[1], NULL, row[2], row[3], NULL, src,
-                                    dst, &last);
+            int one = create_object(m, "view", names[i], row[1], NULL, row[2], row[3], NULL,
+                                    clone, &last);
             unsigned code = fl_my.mysql_errno(m);
             fl_my.mysql_free_result(res);
             rc = copy_session(m, charset, err);
@@ -599,9 +880,10 @@ static int copy_views(MYSQL *m, const char *src, const char *dst, const char *ch
     return rc;
 }
 
-static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char *charset,
+static int copy_triggers(MYSQL *m, const my_swap *clone, const char *charset,
                          fl_error *err)
 {
+    const char *src = clone->from;
     MYSQL_RES *list = list_objects(
         m, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS", "TRIGGER_SCHEMA", src,
         "ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER",
@@ -617,7 +899,7 @@ static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char 
             rc = FL_ERR_DB;
             break;
         }
-        rc = create_object(m, "trigger", r[0], row[2], row[1], row[3], row[4], NULL, src, dst, err);
+        rc = create_object(m, "trigger", r[0], row[2], row[1], row[3], row[4], NULL, clone, err);
         fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
@@ -626,9 +908,10 @@ static int copy_triggers(MYSQL *m, const char *src, const char *dst, const char 
     return rc;
 }
 
-static int copy_events(MYSQL *m, const char *src, const char *dst, const char *charset,
+static int copy_events(MYSQL *m, const my_swap *clone, const char *charset,
                        fl_error *err)
 {
+    const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT EVENT_NAME FROM information_schema.EVENTS",
                                    "EVENT_SCHEMA", src, "ORDER BY EVENT_NAME",
                                    "listing the template's events", err);
@@ -643,7 +926,8 @@ static int copy_events(MYSQL *m, const char *src, const char *dst, const char *c
             rc = FL_ERR_DB;
             break;
         }
-        rc = create_object(m, "event", r[0], row[3], row[1], row[4], row[5], row[2], src, dst, err);
+        rc = create_object(m, "event", r[0], row[3], row[1], row[4], row[5], row[2], clone,
+                           err);
         fl_my.mysql_free_result(res);
         if (rc == FL_OK)
             rc = copy_session(m, charset, err);
@@ -652,27 +936,43 @@ static int copy_events(MYSQL *m, const char *src, const char *dst, const char *c
     return rc;
 }
 
+/* Whether the server folds the case of schema names (lower_case_table_names 1 or 2): then
+ * TPL.t in a definition names the template tpl too. */
+static int read_fold_case(MYSQL *m, int *fold_case, fl_error *err)
+{
+    char *value = NULL;
+    int found = 0;
+    int rc = my_query_value(m, "SELECT @@lower_case_table_names", &value, &found,
+                            "reading lower_case_table_names", err);
+    *fold_case = rc == FL_OK && found && strcmp(value, "0") != 0;
+    free(value);
+    return rc;
+}
+
 int my_copy_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,
                    const char *dst, fl_error *err)
 {
     char charset[64];
     snprintf(charset, sizeof charset, "%s", fl_my.mysql_character_set_name(m));
+    my_swap clone = {src, dst, 0, 0, 0};
     int rc = my_create_like(m, src, dst, err);
     if (rc == FL_OK)
         rc = copy_session(m, charset, err);
+    if (rc == FL_OK)
+        rc = read_fold_case(m, &clone.fold_case, err);
     if (rc == FL_OK && fl_my.mysql_select_db(m, dst) != 0)
         rc = fl_error_set(err, FL_ERR_DB, "cannot use database '%s': %s", dst,
                           fl_my.mysql_error(m));
     if (rc == FL_OK)
-        rc = copy_tables(u, shown, m, src, dst, charset, err);
+        rc = copy_tables(u, shown, m, &clone, charset, err);
     if (rc == FL_OK)
-        rc = copy_routines(m, src, dst, charset, err);
+        rc = copy_routines(m, &clone, charset, err);
     if (rc == FL_OK)
-        rc = copy_views(m, src, dst, charset, err);
+        rc = copy_views(m, &clone, charset, err);
     if (rc == FL_OK)
-        rc = copy_triggers(m, src, dst, charset, err);
+        rc = copy_triggers(m, &clone, charset, err);
     if (rc == FL_OK)
-        rc = copy_events(m, src, dst, charset, err);
+        rc = copy_events(m, &clone, charset, err);
     return rc;
 }
 

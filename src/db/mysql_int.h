@@ -65,6 +65,29 @@ MYSQL_RES *my_query(MYSQL *m, const char *sql, const char *what, fl_error *err);
 int my_query_value(MYSQL *m, const char *sql, char **value, int *found, const char *what,
                    fl_error *err);
 
+/* Pointing a definition read back with SHOW CREATE at the clone (mysql_copy.c): the
+ * template's name `from` where it is a schema qualifier (`tpl`.x, tpl.x, "tpl".x) becomes
+ * `to`; strings and comments are left alone.  The comment above my_swap_schema says what
+ * it does and does not handle. */
+typedef struct my_swap {
+    const char *from, *to;
+    int fold_case;            /* lower_case_table_names != 0: TPL.x is tpl.x */
+    int ansi_quotes;          /* the object's sql_mode has ANSI_QUOTES: "tpl" is a name */
+    int no_backslash_escapes; /* ... NO_BACKSLASH_ESCAPES: a backslash in a string is itself */
+} my_swap;
+
+typedef enum my_swap_result {
+    MY_SWAP_OK,
+    MY_SWAP_NOMEM,
+    MY_SWAP_AMBIGUOUS, /* from.x and from used otherwise: schema or table/alias, unknown */
+    MY_SWAP_UNCLOSED   /* a quote or comment not closed: the text is not read as the server does */
+} my_swap_result;
+
+/* Sets sw's ansi_quotes and no_backslash_escapes from an object's sql_mode (NULL: none). */
+void my_swap_modes(my_swap *sw, const char *sql_mode);
+/* The rewritten text in *out (malloc'd) when MY_SWAP_OK; *out is NULL otherwise. */
+my_swap_result my_swap_schema(const char *text, const my_swap *sw, char **out);
+
 /* The clone methods (mysql_copy.c).  Both create database dst (which must not exist) as a
  * copy of src on the server of u; on failure they leave dst for the caller to drop. */
 int my_copy_schema(const my_url *u, const char *shown, MYSQL *m, const char *src,

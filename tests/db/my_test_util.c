@@ -1,6 +1,7 @@
 /*
  * my_test_util.c — helpers for the MySQL/MariaDB engine tests (see my_test_util.h): the
- * test server, URLs, statements, the rich template and the clone-equals-template checks.
+ * test server, URLs, statements, the rich template, the clone-equals-template checks and
+ * the sweep of leftovers.
  */
 #include "my_test_util.h"
 
@@ -160,6 +161,52 @@ void myt_drop(const char *name)
     free(sql);
 }
 
+/* Runs sql on m; 0 when it failed (the error is dropped: this is for clean-up). */
+static int sweep_query(MYSQL *m, const char *sql, MYSQL_RES **res)
+{
+    if (mysql_query(m, sql) != 0)
+        return 0;
+    MYSQL_RES *r = mysql_store_result(m);
+    if (res)
+        *res = r;
+    else if (r)
+        mysql_free_result(r);
+    return 1;
+}
+
+void myt_sweep(const char *prefix)
+{
+    const char *url = getenv("FORKLESS_TEST_MYSQL_URL");
+    if (!url || !*url)
+        return;
+    server_params p;
+    parse_server(url, &p);
+    MYSQL *m = mysql_init(NULL);
+    if (!m || !mysql_real_connect(m, p.host, p.user, p.password, NULL, p.port, NULL, 0)) {
+        if (m)
+            mysql_close(m);
+        return;
+    }
+    char *sql = fl_xasprintf("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE "
+                             "LEFT(SCHEMA_NAME, %zu) = '%s'", strlen(prefix), prefix);
+    MYSQL_RES *res = NULL;
+    if (sweep_query(m, sql, &res) && res) {
+        MYSQL_ROW row;
+        while ((row = mysql_fetch_row(res))) {
+            char *drop = fl_xasprintf("DROP DATABASE IF EXISTS `%s`", row[0]);
+            sweep_query(m, drop, NULL);
+            free(drop);
+        }
+        mysql_free_result(res);
+    }
+    free(sql);
+    sql = fl_xasprintf("DELETE FROM forkless.kept WHERE LEFT(name, %zu) = '%s'", strlen(prefix),
+                       prefix);
+    sweep_query(m, sql, NULL); /* fails harmlessly when there is no forkless schema */
+    free(sql);
+    mysql_close(m);
+}
+
 int myt_count_prefix(const char *prefix)
 {
     char *sql = fl_xasprintf("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
@@ -225,8 +272,7 @@ void myt_make_rich(const char *name)
              "DO NEXTVAL(seq_inv); DO NEXTVAL(seq_inv);");
 }
 
-/* Replaces every occurrence of from in text by to (malloc'd). */
-static char *replace_all(const char *text, const char *from, const char *to)
+char *myt_replace(const char *text, const char *from, const char *to)
 {
     fl_bytes b = {0};
     size_t flen = strlen(from);
@@ -283,7 +329,7 @@ char *myt_dump_schema(const char *name)
 {
     char *data = dump_raw(name);
     char *quoted = fl_xasprintf("`%s`", name);
-    char *out = replace_all(data, quoted, "`DB`");
+    char *out = myt_replace(data, quoted, "`DB`");
     free(quoted);
     free(data);
     return out;

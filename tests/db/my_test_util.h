@@ -3,7 +3,8 @@
  * FORKLESS_TEST_MYSQL_URL, skipping loudly without it), URLs and unique schema names,
  * statements and queries, the "rich" template every fidelity test clones, and the checks
  * that a clone is identical to its template (mysqldump of the schema, CHECKSUM TABLE of
- * every table, next AUTO_INCREMENT and sequence values).
+ * every table, next AUTO_INCREMENT and sequence values), and the sweep of what a test that
+ * failed half-way left on the server.
  */
 #ifndef FL_TESTS_MY_TEST_UTIL_H
 #define FL_TESTS_MY_TEST_UTIL_H
@@ -33,6 +34,12 @@ void myt_make_rich(const char *name);
 void myt_drop(const char *name);
 /* How many schemas start with prefix. */
 int myt_count_prefix(const char *prefix);
+/* Drops every schema whose name starts with prefix and forgets them in forkless.kept, with
+ * the server of FORKLESS_TEST_MYSQL_URL; does nothing without it and never fails (for a
+ * group's tear-down, after a test that failed half-way). */
+void myt_sweep(const char *prefix);
+/* text with every occurrence of from replaced by to (malloc'd). */
+char *myt_replace(const char *text, const char *from, const char *to);
 /* mysqldump --no-data --routines --events --triggers of name, with name replaced by "DB"
  * (malloc'd). */
 char *myt_dump_schema(const char *name);

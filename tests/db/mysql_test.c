@@ -6,7 +6,9 @@
  * triggers, routines, an event, generated columns and CHECK constraints, the `forkless db`
  * command, templates built by a setup command, gc after kill -9, two runs at once, and the
  * errors (wrong password, unreachable server, missing template, missing privilege, a
- * table forkless cannot copy) that must leave nothing behind.
+ * table forkless cannot copy) that must leave nothing behind; and definitions that name the
+ * template schema without backquotes (tpl.tr ON tpl.t), which the copy must point at the
+ * clone, or refuse by name when tpl.x cannot be told from an alias called tpl.
  */
 #include <forkless/forkless.h>
 #include <forkless/test.h>
@@ -17,6 +19,7 @@
 #include "../integration/harness.h"
 #include "core/util.h"
 #include "db/engine.h"
+#include "db/mysql_int.h"
 #include "db_test_util.h"
 #include "my_test_util.h"
 #include "platform/platform.h"
@@ -656,4 +659,306 @@ FL_TEST(mysql, option_file_supplies_the_connection)
     free(tpl);
     free(text);
     free(cnf);
+}
+
+/* ---- definitions that name the template schema (copy) ----------------------------------
+ *
+ * SHOW CREATE gives trigger, routine and event bodies back as they were written, so a
+ * template's own name in them (tpl.t, `tpl`.t, "tpl".t under ANSI_QUOTES) must point at
+ * the clone, and nothing else must: tpl_log, xtpl, 'tpl.t' in a string, tpl.t in a
+ * comment.  The schemas are mq_<pid>_..., swept by the group's tear-down. */
+
+/* The rewrite alone, on text the server would accept (no server needed). */
+static void expect_swap(const char *text, const char *sql_mode, int fold_case,
+                        const char *expected)
+{
+    my_swap sw = {"tpl", "tpl_fl_r_1", fold_case, 0, 0};
+    my_swap_modes(&sw, sql_mode);
+    char *out = NULL;
+    my_swap_result r = my_swap_schema(text, &sw, &out);
+    if (r != MY_SWAP_OK)
+        FL_FAIL("rewriting <%s> (sql_mode %s) gave result %d, expected <%s>", text,
+                sql_mode ? sql_mode : "''", (int)r, expected);
+    FL_ASSERT_EQ_STR(out, expected);
+    free(out);
+}
+
+static void expect_refusal(const char *text, const char *sql_mode, my_swap_result expected)
+{
+    my_swap sw = {"tpl", "tpl_fl_r_1", 0, 0, 0};
+    my_swap_modes(&sw, sql_mode);
+    char *out = (char *)"untouched";
+    FL_ASSERT_EQ_INT((int)my_swap_schema(text, &sw, &out), (int)expected);
+    FL_ASSERT_NULL(out);
+}
+
+FL_TEST(mysql_qualified, rewrite_reads_text_like_the_server)
+{
+    /* qualifiers, bare and quoted, in the statement and the body */
+    expect_swap("CREATE DEFINER=`root`@`%` TRIGGER tpl.tr BEFORE INSERT ON tpl.t FOR EACH ROW "
+                "INSERT INTO tpl.other VALUES (NEW.id)",
+                NULL, 0,
+                "CREATE DEFINER=`root`@`%` TRIGGER tpl_fl_r_1.tr BEFORE INSERT ON tpl_fl_r_1.t "
+                "FOR EACH ROW INSERT INTO tpl_fl_r_1.other VALUES (NEW.id)");
+    expect_swap("select `tpl`.`t`.`id` AS `id` from `tpl`.`t`", NULL, 0,
+                "select `tpl_fl_r_1`.`t`.`id` AS `id` from `tpl_fl_r_1`.`t`");
+    expect_swap("SELECT * FROM tpl . t, tpl/* x */.u, tpl.`v w`, tpl.1a", NULL, 0,
+                "SELECT * FROM tpl_fl_r_1 . t, tpl_fl_r_1/* x */.u, tpl_fl_r_1.`v w`, "
+                "tpl_fl_r_1.1a");
+    /* names that only contain the template's, or are not qualifiers */
+    expect_swap("INSERT INTO tpl_log SELECT * FROM xtpl, tpl2.t, tplé.t, `tpl `.t, `xtpl`.t", NULL,
+                0, "INSERT INTO tpl_log SELECT * FROM xtpl, tpl2.t, tplé.t, `tpl `.t, `xtpl`.t");
+    expect_swap("SELECT x.tpl.c, x . tpl, @tpl.x, @@tpl.y, `u`@tpl.z, tpl .5, tpl", NULL, 0,
+                "SELECT x.tpl.c, x . tpl, @tpl.x, @@tpl.y, `u`@tpl.z, tpl .5, tpl");
+    /* strings and comments keep the name; versioned comments are code */
+    expect_swap("SELECT 'tpl.t', \"tpl.t\", 'it''s tpl.t', 'a\\'tpl.t', _utf8mb4'tpl.t' FROM "
+                "tpl.t",
+                NULL, 0,
+                "SELECT 'tpl.t', \"tpl.t\", 'it''s tpl.t', 'a\\'tpl.t', _utf8mb4'tpl.t' FROM "
+                "tpl_fl_r_1.t");
+    expect_swap("BEGIN -- tpl.t\n# tpl.u\n/* tpl.v\n */ SET @a = 1 --tpl.w; /*!50003 tpl.x */ END",
+                NULL, 0,
+                "BEGIN -- tpl.t\n# tpl.u\n/* tpl.v\n */ SET @a = 1 --tpl_fl_r_1.w; /*!50003 "
+                "tpl_fl_r_1.x */ END");
+    /* the object's sql_mode: ANSI_QUOTES makes "tpl" a name, NO_BACKSLASH_ESCAPES ends 'a\' */
+    expect_swap("INSERT INTO \"tpl\".\"t\" VALUES ('tpl.t')", "PIPES_AS_CONCAT,ANSI_QUOTES", 0,
+                "INSERT INTO \"tpl_fl_r_1\".\"t\" VALUES ('tpl.t')");
+    expect_swap("SELECT 'a\\', tpl.t", "STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES", 0,
+                "SELECT 'a\\', tpl_fl_r_1.t");
+    expect_refusal("SELECT 'a\\', tpl.t", NULL, MY_SWAP_UNCLOSED);
+    expect_refusal("SELECT 1 /* tpl.t", NULL, MY_SWAP_UNCLOSED);
+    /* lower_case_table_names: TPL is tpl only when the server folds names */
+    expect_swap("SELECT * FROM TPL.t", NULL, 0, "SELECT * FROM TPL.t");
+    expect_swap("SELECT * FROM TPL.t", NULL, 1, "SELECT * FROM tpl_fl_r_1.t");
+    /* tpl as a table or alias besides tpl.x: cannot tell; three parts can */
+    expect_refusal("SELECT tpl.id FROM tpl.t tpl", NULL, MY_SWAP_AMBIGUOUS);
+    expect_refusal("SELECT tpl.* FROM tpl.t", NULL, MY_SWAP_AMBIGUOUS);
+    expect_refusal("select `tpl`.`id` AS `id` from `tpl`.`t` `tpl`", NULL, MY_SWAP_AMBIGUOUS);
+    expect_swap("SELECT tpl.t.id FROM t AS tpl", NULL, 0, "SELECT tpl_fl_r_1.t.id FROM t AS tpl");
+    /* a name that needs quotes, in and out */
+    my_swap sw = {"a`b", "a`b-fl", 0, 0, 0};
+    char *out = NULL;
+    FL_ASSERT_EQ_INT((int)my_swap_schema("SELECT * FROM `a``b`.t, `a``bc`.t", &sw, &out),
+                     MY_SWAP_OK);
+    FL_ASSERT_EQ_STR(out, "SELECT * FROM `a``b-fl`.t, `a``bc`.t");
+    free(out);
+    sw = (my_swap){"tpl", "tpl-x", 0, 1, 0};
+    FL_ASSERT_EQ_INT((int)my_swap_schema("SELECT * FROM tpl.t, \"tpl\".u", &sw, &out), MY_SWAP_OK);
+    FL_ASSERT_EQ_STR(out, "SELECT * FROM `tpl-x`.t, \"tpl-x\".u");
+    free(out);
+}
+
+/* mysql -e runs the statements of sql, with {T} replaced by the template's name. */
+static void exec_for(const char *tpl, const char *db, const char *sql)
+{
+    char *text = myt_replace(sql, "{T}", tpl);
+    myt_exec(db, text);
+    free(text);
+}
+
+static char *query_for(const char *tpl, const char *clone, const char *sql)
+{
+    char *a = myt_replace(sql, "{T}", tpl);
+    char *b = myt_replace(a, "{C}", clone ? clone : "");
+    char *value = myt_query(b);
+    free(a);
+    free(b);
+    return value;
+}
+
+/* A template whose every kind of object names it without backquotes, and a schema
+ * {T}_log beside it (a trigger writes there: the clones' triggers too). */
+static void make_qualified_template(const char *tpl)
+{
+    exec_for(tpl, NULL,
+             "DROP DATABASE IF EXISTS `{T}`; CREATE DATABASE `{T}`;"
+             "DROP DATABASE IF EXISTS `{T}_log`; CREATE DATABASE `{T}_log`;"
+             "CREATE TABLE `{T}_log`.entries (id INT AUTO_INCREMENT PRIMARY KEY, msg TEXT)");
+    exec_for(tpl, tpl,
+             "CREATE TABLE {T}.t (id INT PRIMARY KEY, v VARCHAR(40));"
+             "CREATE TABLE {T}.other (id INT AUTO_INCREMENT PRIMARY KEY, msg VARCHAR(80));"
+             "CREATE TABLE {T}_log (id INT AUTO_INCREMENT PRIMARY KEY, msg VARCHAR(80));"
+             "CREATE TABLE x{T} (id INT AUTO_INCREMENT PRIMARY KEY, n INT);"
+             "CREATE TABLE {T}.child (id INT PRIMARY KEY, tid INT, FOREIGN KEY (tid) REFERENCES"
+             " {T}.t (id));"
+             "CREATE TRIGGER {T}.tr BEFORE INSERT ON {T}.t FOR EACH ROW BEGIN"
+             " /* {T}.t in a comment */ INSERT INTO {T}.other (msg) VALUES ('{T}.t'); -- {T}.x\n"
+             " INSERT INTO {T}_log (msg) VALUES (CONCAT('{T}.t ', NEW.id));"
+             " INSERT INTO x{T} (n) VALUES (NEW.id);"
+             " INSERT INTO {T}_log.entries (msg) VALUES (DATABASE()); END;"
+             "CREATE TRIGGER tr_up AFTER UPDATE ON {T}.t FOR EACH ROW"
+             " INSERT INTO {T}.other (msg) VALUES ('updated');"
+             "CREATE VIEW {T}.v AS SELECT {T}.t.id, '{T}.t' AS s FROM {T}.t;"
+             "CREATE PROCEDURE {T}.p() BEGIN INSERT INTO {T}.t (id, v) VALUES (100, '{T}.t'); END;"
+             "CREATE FUNCTION {T}.f() RETURNS INT READS SQL DATA"
+             " RETURN (SELECT COUNT(*) FROM {T} . other);"
+             "CREATE EVENT {T}.ev ON SCHEDULE EVERY 1 DAY DISABLE DO"
+             " INSERT INTO {T}.other (msg) VALUES ('event');"
+             "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES');"
+             "CREATE PROCEDURE pq() INSERT INTO \"{T}\".\"other\" (msg) VALUES ('pq');"
+             "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES';"
+             "CREATE PROCEDURE pb() INSERT INTO other (msg) SELECT CONCAT('a\\', COUNT(*))"
+             " FROM {T}.t;");
+}
+
+/* The facts of one clone: where its triggers are, what they and its routines touch. */
+static void check_qualified_clone(const char *tpl, const char *clone)
+{
+    char *v = query_for(tpl, clone,
+                        "SELECT GROUP_CONCAT(TRIGGER_NAME, '@', EVENT_OBJECT_SCHEMA ORDER BY"
+                        " TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA ="
+                        " '{C}'");
+    char *expected = fl_xasprintf("tr@%s,tr_up@%s", clone, clone);
+    FL_ASSERT_EQ_STR(v, expected);
+    free(expected);
+    free(v);
+    /* the trigger body: qualifiers moved, look-alikes, strings and comments kept */
+    v = query_for(tpl, clone,
+                  "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE"
+                  " TRIGGER_SCHEMA = '{C}' AND TRIGGER_NAME = 'tr'");
+    char *want = myt_replace("INSERT INTO {C}.other (msg) VALUES ('{T}.t')", "{C}", clone);
+    char *want2 = myt_replace(want, "{T}", tpl);
+    FL_ASSERT_CONTAINS(v, want2);
+    free(want);
+    free(want2);
+    char *kept[] = {"/* {T}.t in a comment */", "-- {T}.x", "INSERT INTO {T}_log (msg)",
+                    "INSERT INTO x{T} (n)", "INSERT INTO {T}_log.entries"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        char *k = myt_replace(kept[i], "{T}", tpl);
+        FL_ASSERT_CONTAINS(v, k);
+        free(k);
+    }
+    free(v);
+    /* it fires in the clone: the clone's tables get the rows, the template's none */
+    char *sql = fl_xasprintf("INSERT INTO `%s`.t VALUES (1, 'a'); UPDATE `%s`.t SET v = 'b';"
+                             " CALL `%s`.p(); CALL `%s`.pq(); CALL `%s`.pb()",
+                             clone, clone, clone, clone, clone);
+    myt_exec(clone, sql);
+    free(sql);
+    v = query_for(tpl, clone,
+                  "SELECT CONCAT_WS(' | ', (SELECT GROUP_CONCAT(msg ORDER BY id) FROM `{C}`.other),"
+                  " (SELECT COUNT(*) FROM `{C}`.`{T}_log`), (SELECT GROUP_CONCAT(n ORDER BY id) FROM"
+                  " `{C}`.`x{T}`), (SELECT GROUP_CONCAT(id ORDER BY id) FROM `{C}`.t), `{C}`.f(),"
+                  " (SELECT COUNT(*) FROM `{C}`.v))");
+    expected = fl_xasprintf("%s.t,updated,%s.t,pq,a\\2 | 2 | 1,100 | 1,100 | 5 | 2", tpl, tpl);
+    FL_ASSERT_EQ_STR(v, expected);
+    free(expected);
+    free(v);
+    /* the schema beside the template that only starts like it: written by the clone's
+     * trigger under its own name */
+    v = query_for(tpl, clone, "SELECT COUNT(*) FROM `{T}_log`.entries WHERE msg = '{C}'");
+    FL_ASSERT_EQ_STR(v, "2");
+    free(v);
+    /* the view, the event and the foreign key point at the clone */
+    v = query_for(tpl, clone, "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE"
+                              " TABLE_SCHEMA = '{C}' AND TABLE_NAME = 'v'");
+    char *ref = fl_xasprintf("from `%s`.`t`", clone);
+    FL_ASSERT_CONTAINS(v, ref);
+    char *tref = fl_xasprintf("`%s`", tpl);
+    FL_ASSERT(strstr(v, tref) == NULL);
+    free(ref);
+    free(v);
+    v = query_for(tpl, clone, "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE"
+                              " EVENT_SCHEMA = '{C}'");
+    ref = fl_xasprintf("INSERT INTO %s.other", clone);
+    FL_ASSERT_CONTAINS(v, ref);
+    free(ref);
+    free(v);
+    v = query_for(tpl, clone, "SELECT REFERENCED_TABLE_SCHEMA FROM"
+                              " information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '{C}' AND"
+                              " TABLE_NAME = 'child' AND REFERENCED_TABLE_NAME IS NOT NULL");
+    FL_ASSERT_EQ_STR(v, clone);
+    free(v);
+    free(tref);
+}
+
+FL_TEST(mysql_qualified, unquoted_template_name_points_at_the_clone)
+{
+    char *tpl = myt_unique("mq");
+    make_qualified_template(tpl);
+    char *url = myt_url(tpl);
+    char *line = fl_xasprintf("exec '%s' db clone '%s' --count 2", forkless_bin(), url);
+    char *argv[] = {"/bin/sh", "-c", line, NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    if (r.code != 0)
+        FL_FAIL("db clone exited %d: %s", r.code, r.out);
+    char *urls[3] = {0};
+    size_t n = 0;
+    for (char *p = r.out; *p;) {
+        size_t len = strcspn(p, "\n");
+        if (strncmp(p, "mysql://", 8) == 0 && n < 2)
+            urls[n++] = fl_xstrndup(p, len);
+        p += len + (p[len] == '\n');
+    }
+    cmd_result_free(&r);
+    FL_ASSERT_EQ_INT((int)n, 2);
+    for (size_t i = 0; i < n; i++) {
+        char *clone = name_of(urls[i]);
+        check_qualified_clone(tpl, clone);
+        free(clone);
+    }
+    /* the template: its own two triggers, and nothing fired in it */
+    char *v = query_for(tpl, NULL,
+                        "SELECT CONCAT((SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE"
+                        " TRIGGER_SCHEMA = '{T}'), ' ', (SELECT COUNT(*) FROM `{T}`.other), ' ',"
+                        " (SELECT COUNT(*) FROM `{T}`.t), ' ', (SELECT COUNT(*) FROM `{T}`.`{T}_log`))");
+    FL_ASSERT_EQ_STR(v, "2 0 0 0");
+    free(v);
+    fl_error err = {0};
+    FL_ASSERT_EQ_INT(fl_db_drop(urls, n, &err), FL_OK);
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    for (size_t i = 0; i < n; i++)
+        free(urls[i]);
+    free(prefix);
+    free(line);
+    free(url);
+    free(tpl);
+}
+
+/* tpl.x where tpl is also an alias: the clone fails naming the object, leaves nothing, and
+ * the template keeps exactly what it had. */
+static void expect_ambiguous(const char *what, const char *sql, const char *needle)
+{
+    char *tpl = myt_unique("mq");
+    exec_for(tpl, NULL, "CREATE DATABASE `{T}`; CREATE TABLE `{T}`.t (id INT PRIMARY KEY)");
+    exec_for(tpl, tpl, sql);
+    char *url = myt_url(tpl);
+    char **urls = NULL;
+    fl_error err = {0};
+    int rc = fl_db_clone(url, 2, "copy", &urls, &err);
+    if (rc == FL_OK)
+        FL_FAIL("cloning a template with %s worked; expected a refusal", what);
+    FL_ASSERT_EQ_INT(rc, FL_ERR_DB);
+    FL_ASSERT_EQ_INT(fl_exit_code_for(rc), 3);
+    FL_ASSERT_CONTAINS(err.msg, needle);
+    FL_ASSERT_CONTAINS(err.msg, "cannot tell which");
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    char *v = query_for(tpl, NULL,
+                        "SELECT CONCAT((SELECT COUNT(*) FROM information_schema.ROUTINES WHERE"
+                        " ROUTINE_SCHEMA = '{T}'), ' ', (SELECT COUNT(*) FROM"
+                        " information_schema.TABLES WHERE TABLE_SCHEMA = '{T}'))");
+    FL_ASSERT(strcmp(v, "1 1") == 0 || strcmp(v, "0 2") == 0);
+    free(v);
+    myt_drop(tpl);
+    free(prefix);
+    free(url);
+    free(tpl);
+}
+
+FL_TEST(mysql_qualified, alias_named_like_the_template_fails_naming_the_object)
+{
+    expect_ambiguous("a procedure aliasing a table as the schema",
+                     "CREATE PROCEDURE p() SELECT {T}.id FROM {T}.t {T}", "procedure `p`");
+    expect_ambiguous("a view aliasing a table as the schema",
+                     "CREATE VIEW v AS SELECT {T}.id FROM {T}.t {T}", "view `v`");
+}
+
+FL_GROUP_TEARDOWN(mysql_qualified)
+{
+    char *prefix = fl_xasprintf("mq_%ld_", (long)fl_getpid());
+    myt_sweep(prefix);
+    free(prefix);
 }
