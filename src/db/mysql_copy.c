@@ -24,7 +24,8 @@
  * know fails the clone naming it.
  *
  * dump runs mysqldump --routines --events --triggers into a temporary file and the mysql
- * client on it (what Django's MySQL backend pipes), checking both exit codes and quoting
+ * client on it (what Django's MySQL backend pipes), checking both exit codes and the errors
+ * mysql prints for the file's statements (it goes on after them and exits 0), and quoting
  * their error output.  The password reaches them in MYSQL_PWD, never on a command line.
  */
 #include <stdio.h>
@@ -1057,8 +1058,23 @@ fail:
     return NULL;
 }
 
-/* Runs argv with its output captured; fails naming what when it does not exit 0. */
-static int run_client(char *const *argv, char **env, const char *what, fl_error *err)
+/* The first statement error the client printed ("ERROR 1359 (HY000) at line 125 in file:
+ * ..."), or NULL: the mysql client goes on after an error in a file it SOURCEs, and exits 0. */
+static const char *client_error(const char *out)
+{
+    for (const char *line = out; line;) {
+        if (strncmp(line, "ERROR ", 6) == 0 && line[6] >= '0' && line[6] <= '9')
+            return line;
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Runs argv with its output captured; fails naming what when it does not exit 0, or when
+ * errors_in_output and it printed a statement's error. */
+static int run_client(char *const *argv, char **env, const char *what, int errors_in_output,
+                      fl_error *err)
 {
     fl_spawn_opts o = {.argv = argv, .envp = env, .capture_output = 1, .stdin_null = 1};
     fl_proc *p;
@@ -1091,6 +1107,10 @@ static int run_client(char *const *argv, char **env, const char *what, fl_error 
             out.s[--out.len] = 0;
         rc = fl_error_set(err, FL_ERR_DB, "%s failed (%s)%s%s", what, ex.desc,
                           out.len ? ": " : "", out.len ? out.s : "");
+    } else if (errors_in_output && out.s && client_error(out.s)) {
+        const char *line = client_error(out.s);
+        rc = fl_error_set(err, FL_ERR_DB, "%s failed (it went on after this error and exited 0): %.*s",
+                          what, (int)strcspn(line, "\r\n"), line);
     }
     my_buf_free(&out);
     return rc;
@@ -1142,10 +1162,10 @@ int my_dump_schema(const my_url *u, const char *shown, MYSQL *m, const char *src
     char what[300];
     snprintf(what, sizeof what, "mysqldump of '%s' on '%s'", src, shown);
     if (rc == FL_OK)
-        rc = run_client(dump.v, env, what, err);
+        rc = run_client(dump.v, env, what, 0, err);
     snprintf(what, sizeof what, "mysql loading the dump into '%s' on '%s'", dst, shown);
     if (rc == FL_OK)
-        rc = run_client(load.v, env, what, err);
+        rc = run_client(load.v, env, what, 1, err);
     fl_fs_remove(file, NULL);
     arg_free(&dump);
     arg_free(&load);

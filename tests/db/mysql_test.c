@@ -956,6 +956,39 @@ FL_TEST(mysql_qualified, alias_named_like_the_template_fails_naming_the_object)
                      "CREATE VIEW v AS SELECT {T}.id FROM {T}.t {T}", "view `v`");
 }
 
+/* The dump method cannot load this template (mysqldump writes the trigger as written:
+ * CREATE TRIGGER tpl.tr, already there; and wraps its body, C-style comment included, in a
+ * versioned comment that the inner comment closes): its clone fails quoting the client's
+ * error, instead of lacking the trigger — the mysql client goes on after an error in a file
+ * it SOURCEs and exits 0. */
+FL_TEST(mysql_qualified, dump_method_fails_rather_than_lose_a_trigger)
+{
+    char *tpl = myt_unique("mq");
+    make_qualified_template(tpl);
+    char *url = myt_url(tpl);
+    char **urls = NULL;
+    fl_error err = {0};
+    int rc = fl_db_clone(url, 1, "dump", &urls, &err);
+    if (rc == FL_OK) {
+        char *clone = name_of(urls[0]);
+        char *v = query_for(tpl, clone, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE"
+                                        " TRIGGER_SCHEMA = '{C}'");
+        FL_FAIL("the dump clone worked, with %s of the template's 2 triggers", v);
+    }
+    FL_ASSERT_EQ_INT(rc, FL_ERR_DB);
+    FL_ASSERT_CONTAINS(err.msg, "mysql loading the dump");
+    FL_ASSERT_CONTAINS(err.msg, "it went on after this error and exited 0): ERROR ");
+    char *prefix = fl_xasprintf("%s_fl_", tpl);
+    FL_ASSERT_EQ_INT(myt_count_prefix(prefix), 0);
+    myt_drop(tpl);
+    char *side = fl_xasprintf("%s_log", tpl);
+    myt_drop(side);
+    free(side);
+    free(prefix);
+    free(url);
+    free(tpl);
+}
+
 FL_GROUP_TEARDOWN(mysql_qualified)
 {
     char *prefix = fl_xasprintf("mq_%ld_", (long)fl_getpid());
