@@ -346,7 +346,7 @@ FL_TEST(early_failure, ctrl_c_while_preparing_databases)
     snprintf(when, sizeof when, "%s/setup-started", rp.dir);
     /* The setup command ignores the interrupt and finishes; forkless then stops. */
     snprintf(setup, sizeof setup,
-             "sh -c 'trap \"\" INT; touch \"%s\"; sleep 1; touch \"$FORKLESS_DB_DEFAULT_NAME\"'", when);
+             "sh -c 'trap \"\" INT; touch \"%s\"; sleep 2; touch \"$FORKLESS_DB_DEFAULT_NAME\"'", when);
     char *args[] = {db, "--setup", setup, "--", (char *)fixture_bin(), "--forkless-worker", NULL};
     cmd_result r;
     run_forkless(&r, &rp, args, NULL, when);
