@@ -638,7 +638,8 @@ static int create_table(MYSQL *m, const my_swap *clone, const char *name, fl_err
     snprintf(what, sizeof what, "cannot create table `%s` in the clone", name);
     char *ddl = NULL;
     int rc = row[1] ? point_at_clone(row[1], clone, "table", name, &ddl, err)
-                    : fl_error_set(err, FL_ERR_DB, "cannot read the definition of table `%s`", name);
+                    : fl_error_set(err, FL_ERR_DB, "cannot read the definition of table `%s`",
+                                   name);
     if (rc == FL_OK)
         rc = my_exec(m, ddl, what, err);
     free(ddl);
@@ -787,8 +788,7 @@ static int copy_tables(const my_url *u, const char *shown, MYSQL *m, const my_sw
 
 /* ---- routines, views, triggers, events ----------------------------------------------------------- */
 
-static int copy_routines(MYSQL *m, const my_swap *clone, const char *charset,
-                         fl_error *err)
+static int copy_routines(MYSQL *m, const my_swap *clone, const char *charset, fl_error *err)
 {
     const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES",
@@ -822,8 +822,7 @@ static int copy_routines(MYSQL *m, const my_swap *clone, const char *charset,
 }
 
 /* Views in dependency order: each round creates those whose dependencies exist. */
-static int copy_views(MYSQL *m, const my_swap *clone, const char *charset,
-                      fl_error *err)
+static int copy_views(MYSQL *m, const my_swap *clone, const char *charset, fl_error *err)
 {
     const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT TABLE_NAME FROM information_schema.VIEWS",
@@ -881,8 +880,7 @@ static int copy_views(MYSQL *m, const my_swap *clone, const char *charset,
     return rc;
 }
 
-static int copy_triggers(MYSQL *m, const my_swap *clone, const char *charset,
-                         fl_error *err)
+static int copy_triggers(MYSQL *m, const my_swap *clone, const char *charset, fl_error *err)
 {
     const char *src = clone->from;
     MYSQL_RES *list = list_objects(
@@ -909,8 +907,7 @@ static int copy_triggers(MYSQL *m, const my_swap *clone, const char *charset,
     return rc;
 }
 
-static int copy_events(MYSQL *m, const my_swap *clone, const char *charset,
-                       fl_error *err)
+static int copy_events(MYSQL *m, const my_swap *clone, const char *charset, fl_error *err)
 {
     const char *src = clone->from;
     MYSQL_RES *list = list_objects(m, "SELECT EVENT_NAME FROM information_schema.EVENTS",
@@ -1109,8 +1106,9 @@ static int run_client(char *const *argv, char **env, const char *what, int error
                           out.len ? ": " : "", out.len ? out.s : "");
     } else if (errors_in_output && out.s && client_error(out.s)) {
         const char *line = client_error(out.s);
-        rc = fl_error_set(err, FL_ERR_DB, "%s failed (it went on after this error and exited 0): %.*s",
-                          what, (int)strcspn(line, "\r\n"), line);
+        rc = fl_error_set(err, FL_ERR_DB,
+                          "%s failed (it went on after this error and exited 0): %.*s", what,
+                          (int)strcspn(line, "\r\n"), line);
     }
     my_buf_free(&out);
     return rc;
