@@ -276,6 +276,28 @@ static char **setup_environment(const fl_dbset *set, fl_db_build *const *builds)
     return e.v;
 }
 
+/* Waits for the setup command (migrations may take minutes).  It runs in its own process
+ * group, so an interrupt that reaches forkless alone (a CI job cancelled, kill -INT) still
+ * stops it: the first asks its whole group to end (SIGTERM), a second kills it.  Returns
+ * the number of interrupts (0: it ended by itself), *ex filled. */
+static int wait_for_setup(fl_proc *p, fl_exit *ex)
+{
+    int interrupts = 0, rc;
+    while ((rc = fl_proc_try_wait(p, ex)) == 0) {
+        int n = fl_signals_take();
+        if (n > 0) {
+            interrupts += n;
+            fl_proc_kill(p, interrupts > 1);
+        }
+        fl_wait(NULL, 0, 50);
+    }
+    if (rc < 0 && fl_proc_wait(p, ex) < 0) {
+        memset(ex, 0, sizeof *ex);
+        snprintf(ex->desc, sizeof ex->desc, "cannot wait for it");
+    }
+    return interrupts;
+}
+
 static int run_setup_command(const fl_dbset *set, fl_db_build *const *builds,
                              char *const *setup_argv, FILE *log, fl_error *err)
 {
@@ -288,11 +310,19 @@ static int run_setup_command(const fl_dbset *set, fl_db_build *const *builds,
         fprintf(log, "forkless: building the templates with the setup command '%s'\n", shown);
         fflush(log);
     }
-    fl_exit ex;
-    int rc = fl_run_command(setup_argv, env, &ex, err);
+    fl_spawn_opts so = {.argv = setup_argv, .envp = env, .stdin_null = 1, .new_group = 1};
+    fl_proc *p;
+    int rc = fl_spawn(&so, &p, err);
     fl_strv_free(env);
     if (rc != FL_OK)
         return fl_error_prefix(err, "setup command '%s'", shown);
+    fl_exit ex;
+    int interrupts = wait_for_setup(p, &ex);
+    fl_proc_free(p);
+    if (interrupts)
+        return fl_error_set(err, FL_ERR_INTERRUPTED,
+                            "interrupted while preparing databases: the setup command '%s' was stopped (%s)", shown,
+                            ex.desc);
     if (!ex.exited || ex.code != 0)
         return fl_error_set(err, FL_ERR_DB, "setup command '%s' failed (%s)", shown, ex.desc);
     return FL_OK;

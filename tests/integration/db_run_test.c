@@ -128,3 +128,26 @@ FL_TEST(db_run, c_api_tests_get_their_own_postgresql_clones)
     run_cmd(&r, psql, NULL, 0);
     cmd_result_free(&r);
 }
+
+/* A long setup command (migrations) and an interrupt that reaches forkless alone, as a
+ * cancelled CI job sends it: the setup command is stopped at once, not waited for, and
+ * nothing is left. */
+FL_TEST(db_run, interrupt_stops_a_running_setup_command)
+{
+    const char *dir = prepare();
+    char setup[600], when[400];
+    snprintf(setup, sizeof setup,
+             "sh -c 'echo $$ > \"%s/setup.tmp\"; mv \"%s/setup.tmp\" \"%s/setup\"; sleep 20; touch \"%s/finished\"'",
+             dir, dir, dir, dir);
+    snprintf(when, sizeof when, "%s/setup", dir);
+    char *argv[] = {(char *)forkless_bin(), "run", "--progress=never", db_flag, state_flag, "--setup", setup, "--",
+                    (char *)fixture_bin(), "--forkless-worker", NULL};
+    cmd_result r;
+    run_cmd_signal_when(&r, argv, NULL, when, SIGINT);
+    FL_ASSERT_EQ_INT(r.code, 130);
+    FL_ASSERT_CONTAINS(r.out, "interrupted while preparing databases");
+    FL_ASSERT(process_gone_within(read_number(dir, "setup"), 3000));
+    FL_ASSERT_EQ_STR(files_matching(dir, "finished"), ""); /* stopped, not waited for */
+    FL_ASSERT_EQ_STR(files_matching(dir, ".fl-"), "");
+    cmd_result_free(&r);
+}

@@ -344,7 +344,8 @@ FL_TEST(early_failure, ctrl_c_while_preparing_databases)
     char db[500], setup[900], when[500];
     snprintf(db, sizeof db, "--db=default=sqlite:%s/t.db", rp.dir);
     snprintf(when, sizeof when, "%s/setup-started", rp.dir);
-    /* The setup command ignores the interrupt and finishes; forkless then stops. */
+    /* The setup command ignores SIGINT; forkless, interrupted alone, stops it (SIGTERM to
+     * its process group) and stops. */
     snprintf(setup, sizeof setup,
              "sh -c 'trap \"\" INT; touch \"%s\"; sleep 2; touch \"$FORKLESS_DB_DEFAULT_NAME\"'", when);
     char *args[] = {db, "--setup", setup, "--", (char *)fixture_bin(), "--forkless-worker", NULL};
