@@ -4,8 +4,10 @@
  * test with <failure> (fail, xpass), <error> (error, crash, timeout) or <skipped>, and the
  * captured output of every test that did not simply pass in <system-out>.
  *
- * It streams: each test's <testcase> element is written, as soon as the test ends, to an
- * anonymous temporary file, and the reporter remembers only where each group's pieces lie
+ * It streams: each test's <testcase> element is written, as soon as the test ends, to a
+ * scratch file (PATH.parts: next to the report, not tmpfile(), which on Windows creates
+ * its file in the root of the drive, unwritable for most users, under names other
+ * processes may pick too), and the reporter remembers only where each group's pieces lie
  * in it (groups run interleaved across workers).  At the end the document is assembled
  * group by group into PATH.tmp, which is then renamed to PATH, so a crash never leaves a
  * half-written report behind.  All text from tests is cleaned to legal XML 1.0 (invalid
@@ -49,7 +51,8 @@ typedef struct junit_reporter {
     fl_reporter base; /* first: the coordinator sees only this */
     char *path, *tmp_path;
     FILE *out;        /* PATH.tmp, opened at creation so that a bad path fails early */
-    FILE *fragments;  /* tmpfile(): the <testcase> elements as they came */
+    FILE *fragments;  /* PATH.parts: the <testcase> elements as they came */
+    char *parts_path; /* its name while it still has one (POSIX unlinks it at once) */
     long long fragments_size;
     junit_group *groups;
     size_t n_groups, cap_groups;
@@ -500,6 +503,9 @@ static void junit_destroy(fl_reporter *r)
     }
     if (j->fragments)
         fclose(j->fragments);
+    if (j->parts_path) /* Windows: an open file cannot be removed, so it goes now */
+        remove(j->parts_path);
+    free(j->parts_path);
     for (size_t i = 0; i < j->n_groups; i++) {
         free(j->groups[i].name);
         free(j->groups[i].pieces);
@@ -534,12 +540,24 @@ int fl_junit_reporter_new(const char *path, fl_reporter **out, fl_error *err)
         return fl_error_set(err, FL_ERR_IO, "JUnit report %s: cannot create %s.tmp: %s", path,
                             path, strerror(e));
     }
-    j->fragments = tmpfile();
+    j->parts_path = malloc(strlen(path) + sizeof ".parts");
+    if (!j->parts_path) {
+        junit_destroy(&j->base);
+        return fl_error_set(err, FL_ERR_NOMEM, "JUnit report %s: out of memory", path);
+    }
+    sprintf(j->parts_path, "%s.parts", path);
+    j->fragments = fopen(j->parts_path, "w+b");
     if (!j->fragments) {
         int e = errno;
+        free(j->parts_path);
+        j->parts_path = NULL;
         junit_destroy(&j->base);
-        return fl_error_set(err, FL_ERR_IO, "JUnit report %s: cannot create a temporary file: %s",
-                            path, strerror(e));
+        return fl_error_set(err, FL_ERR_IO, "JUnit report %s: cannot create %s.parts: %s", path, path,
+                            strerror(e));
+    }
+    if (remove(j->parts_path) == 0) { /* POSIX: nameless from now on, gone even after a crash */
+        free(j->parts_path);
+        j->parts_path = NULL;
     }
     *out = &j->base;
     return FL_OK;

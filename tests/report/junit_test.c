@@ -293,3 +293,43 @@ FL_TEST(report_junit, the_error_type_follows_the_exit_code)
         free(xml);
     }
 }
+
+/* Two reports written at once (two runs, or a run and a tool) keep their scratch files
+ * apart, each gets only its own tests, and no PATH.parts file is left behind. */
+FL_TEST(report_junit, two_reports_at_once_stay_apart_and_leave_no_scratch_file)
+{
+    char path_a[1024], path_b[1024], parts_a[1100], parts_b[1100];
+    snprintf(path_a, sizeof path_a, "%s", scratch_path("apart-a.xml"));
+    snprintf(path_b, sizeof path_b, "%s", scratch_path("apart-b.xml"));
+    snprintf(parts_a, sizeof parts_a, "%s.parts", path_a);
+    snprintf(parts_b, sizeof parts_b, "%s.parts", path_b);
+    fl_reporter *a = new_junit(path_a), *b = new_junit(path_b);
+    fl_run_info info = {"run-ab", "./tests", 2, 2, 2, 1700000000.0};
+    a->run_start(a, &info);
+    b->run_start(b, &info);
+    fl_test_event ea = sample_event("left.one", "left", FL_STATUS_PASS);
+    fl_test_event eb = sample_event("right.one", "right", FL_STATUS_FAIL);
+    a->test_done(a, &ea);
+    b->test_done(b, &eb);
+    fl_summary s = {.total = 1, .passed = 1, .wall_seconds = 1};
+    s.counts[FL_STATUS_PASS] = 1;
+    a->run_end(a, &s);
+    b->run_end(b, &s);
+    a->destroy(a);
+    b->destroy(b);
+    FL_ASSERT(xml_is_well_formed(path_a));
+    FL_ASSERT(xml_is_well_formed(path_b));
+    char *xa = read_path(path_a, NULL), *xb = read_path(path_b, NULL);
+    FL_ASSERT_CONTAINS(xa, "<testsuite name=\"left\"");
+    FL_ASSERT_CONTAINS(xb, "<testsuite name=\"right\"");
+    FL_ASSERT(strstr(xa, "right") == NULL);
+    FL_ASSERT(strstr(xb, "left") == NULL);
+    free(xa);
+    free(xb);
+    FILE *left_a = fopen(parts_a, "rb"), *left_b = fopen(parts_b, "rb");
+    if (left_a)
+        fclose(left_a);
+    if (left_b)
+        fclose(left_b);
+    FL_ASSERT(left_a == NULL && left_b == NULL);
+}
