@@ -355,7 +355,7 @@ static void finish_listing(run *r, worker *w)
         return;
     }
     fl_run_info info = {r->run_id, r->command_line, r->n_workers, r->plan.n_tests, r->plan.n_groups,
-                        fl_wall_clock()};
+                        fl_wall_clock(), 0};
     for (int i = 0; i < r->n_reporters; i++)
         r->reporters[i]->run_start(r->reporters[i], &info);
 }
@@ -972,7 +972,7 @@ static void summarize_early_failure(const run *r, int rc, fl_summary *s)
 static void finish_reporters(run *r, const fl_summary *s, const char *failure, int ran)
 {
     fl_run_info info = {r->run_id, r->command_line, r->n_workers, r->listed ? r->plan.n_tests : 0,
-                        r->listed ? r->plan.n_groups : 0, r->started_wall};
+                        r->listed ? r->plan.n_groups : 0, r->started_wall, ran};
     for (int i = 0; i < r->n_reporters; i++) {
         fl_reporter *rep = r->reporters[i];
         if (failure && rep->run_failed)

@@ -569,6 +569,19 @@ static void console_run_end(fl_reporter *r, const fl_summary *s)
     fl_bytes_free(&b);
 }
 
+/* The run stopped on an error.  When it reached its test loop the summary is printed as
+ * at any end; before that the caller prints the error, and only a status line still on
+ * screen (a live line drawn while workers started) must go, so that the message starts a
+ * clean line. */
+static void console_run_failed(fl_reporter *r, const fl_run_info *info, const fl_summary *s, const char *message)
+{
+    (void)message;
+    if (info && info->ran)
+        console_run_end(r, s);
+    else
+        clear_status((console_reporter *)r);
+}
+
 static void console_destroy(fl_reporter *r)
 {
     console_reporter *c = (console_reporter *)r;
@@ -602,7 +615,7 @@ int fl_console_reporter_new(const fl_console_options *o, fl_reporter **out, fl_e
     c->base.tick = console_tick;
     c->base.run_end = console_run_end;
     c->base.destroy = console_destroy;
-    c->base.run_failed = NULL; /* an error before the list: the caller prints it; after: run_end */
+    c->base.run_failed = console_run_failed;
     c->out = o->out ? o->out : stdout;
     c->color = decide_color(o->color, c->out);
     c->live = decide_live(o->progress, o->no_capture, c->out);

@@ -18,6 +18,8 @@ typedef struct fl_run_info {
     size_t total_tests;      /* after filtering */
     size_t total_groups;
     double started_at;       /* wall clock, seconds since the epoch */
+    int ran;                 /* run_failed only: the run reached its test loop (the console
+                                then prints its summary as at any end) */
 } fl_run_info;
 
 typedef struct fl_test_event {

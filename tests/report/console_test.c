@@ -81,7 +81,7 @@ FL_TEST(report_console, not_run_and_interrupted_are_said)
     fl_reporter *r;
     fl_error err;
     FL_ASSERT_EQ_INT(fl_console_reporter_new(&o, &r, &err), FL_OK);
-    fl_run_info info = {"run-2", "./tests", 1, 20, 1, 0};
+    fl_run_info info = {"run-2", "./tests", 1, 20, 1, 0, 0};
     r->run_start(r, &info);
     fl_test_event ev = sample_event("alpha.one", "alpha", FL_STATUS_PASS);
     r->test_done(r, &ev);
@@ -153,7 +153,7 @@ FL_TEST(report_console, status_line_is_cut_to_the_terminal_width)
     fl_reporter *r;
     fl_error err;
     FL_ASSERT_EQ_INT(fl_console_reporter_new(&o, &r, &err), FL_OK);
-    fl_run_info info = {"run-3", "./tests", 8, 400, 8, 0};
+    fl_run_info info = {"run-3", "./tests", 8, 400, 8, 0, 0};
     r->run_start(r, &info);
     char ids[8][80];
     for (int i = 0; i < 8; i++) {
@@ -228,7 +228,7 @@ static char *console_failure_with_output(const char *output, const char *message
     fl_reporter *r;
     fl_error err;
     FL_ASSERT_EQ_INT(fl_console_reporter_new(&o, &r, &err), FL_OK);
-    fl_run_info info = {"run-4", "./tests", 1, 1, 1, 0};
+    fl_run_info info = {"run-4", "./tests", 1, 1, 1, 0, 0};
     r->run_start(r, &info);
     fl_test_event ev = sample_event("io.noisy", "io", FL_STATUS_FAIL);
     ev.message = message;
@@ -315,4 +315,35 @@ FL_TEST(report_console, control_codes_from_tests_are_removed_in_plain_mode)
     FL_ASSERT_CONTAINS(text, "    bell and  osc\n");
     FL_ASSERT_CONTAINS(text, "msg with bold and  and \xEF\xBF\xBD byte");
     free(text);
+}
+
+/* A run that stops on an error before its test loop: the live status line drawn while the
+ * workers started is cleared, so that the error the caller prints starts a clean line, and
+ * no summary is printed; one that stops after it prints its summary as at any end. */
+FL_TEST(report_console, an_early_error_clears_the_status_line_and_prints_no_summary)
+{
+    for (int ran = 0; ran <= 1; ran++) {
+        FILE *f = tmpfile();
+        FL_ASSERT_NOT_NULL(f);
+        fl_console_options o = {.out = f, .color = 0, .progress = 1};
+        fl_reporter *r;
+        fl_error err;
+        FL_ASSERT_EQ_INT(fl_console_reporter_new(&o, &r, &err), FL_OK);
+        r->tick(r, 0.1);
+        fl_run_info info = {"run-e", "./tests", 2, 0, 0, 0, ran};
+        fl_summary s = {.exit_code = FL_EXIT_INFRA};
+        r->run_failed(r, &info, &s, "cannot connect");
+        r->destroy(r);
+        char *text = read_stream(f, NULL);
+        fclose(f);
+        size_t len = strlen(text);
+        if (!ran) {
+            FL_ASSERT(len >= 4);
+            FL_ASSERT_EQ_STR(text + len - 4, "\r\x1b[K"); /* the line drawn, then cleared */
+            FL_ASSERT(strstr(text, " passed, ") == NULL);
+        } else {
+            FL_ASSERT_CONTAINS(text, "forkless: 0 passed, 0 failed, 0 skipped");
+        }
+        free(text);
+    }
 }

@@ -150,7 +150,7 @@ FL_TEST(report_json, lines_are_on_disk_as_soon_as_the_event_happened)
     char path[1024];
     snprintf(path, sizeof path, "%s", p);
     fl_reporter *r = new_json(path);
-    fl_run_info info = {"run-l", "./tests", 1, 2, 1, 0};
+    fl_run_info info = {"run-l", "./tests", 1, 2, 1, 0, 0};
     r->run_start(r, &info);
     r->test_start(r, "alpha.one", 1);
     fl_test_event ev = sample_event("alpha.one", "alpha", FL_STATUS_PASS);
@@ -202,7 +202,7 @@ FL_TEST(report_json, run_start_is_always_the_first_line)
     r->worker_event(r, &started);
     fl_worker_event died = {FL_WORKER_EXITED, 2, 502, "exit code 3"};
     r->worker_event(r, &died);
-    fl_run_info info = {"run-o", "./tests", 2, 0, 0, 0};
+    fl_run_info info = {"run-o", "./tests", 2, 0, 0, 0, 0};
     r->run_start(r, &info);
     fl_summary s = {0};
     r->run_end(r, &s);
@@ -238,7 +238,7 @@ FL_TEST(report_json, an_error_before_any_test_still_reads_run_start_to_run_end)
     r->worker_event(r, &started);
     fl_worker_event died = {FL_WORKER_EXITED, 1, 501, "exit code 4 (no test was running)"};
     r->worker_event(r, &died);
-    fl_run_info info = {"run-f", "./tests --forkless-worker", 2, 0, 0, 1700000000.0};
+    fl_run_info info = {"run-f", "./tests --forkless-worker", 2, 0, 0, 1700000000.0, 0};
     fl_summary s = {.wall_seconds = 0.5, .exit_code = FL_EXIT_INFRA};
     FL_ASSERT_NOT_NULL(r->run_failed);
     r->run_failed(r, &info, &s, "slot 1: the worker ended before listing its tests (exit code 4); its output:\nbye\n");
@@ -279,7 +279,7 @@ FL_TEST(report_json, an_error_after_run_start_writes_no_second_run_start)
     char path[1024];
     snprintf(path, sizeof path, "%s", p);
     fl_reporter *r = new_json(path);
-    fl_run_info info = {"run-g", "./tests", 2, 9, 3, 0};
+    fl_run_info info = {"run-g", "./tests", 2, 9, 3, 0, 0};
     r->run_start(r, &info);
     fl_summary s = {.total = 9, .not_run = 9, .exit_code = FL_EXIT_INFRA};
     r->run_failed(r, &info, &s, "slot 2: 3 workers in a row ended without finishing a test");

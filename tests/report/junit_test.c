@@ -67,7 +67,7 @@ FL_TEST(report_junit, special_and_illegal_characters_are_escaped_or_removed)
     char path[1024];
     snprintf(path, sizeof path, "%s", p);
     fl_reporter *r = new_junit(path);
-    fl_run_info info = {"run-e", "./tests", 1, 3, 1, 0};
+    fl_run_info info = {"run-e", "./tests", 1, 3, 1, 0, 0};
     r->run_start(r, &info);
     fl_test_event ev = sample_event("we<ird>.a&b\"c'd", "we<ird>", FL_STATUS_ERROR);
     ev.message = "a<b & \"c\" 'd' >e \x01 bell\a and \xff\xfe bad bytes";
@@ -124,7 +124,7 @@ FL_TEST(report_junit, the_report_appears_only_complete)
     snprintf(path, sizeof path, "%s", p);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     fl_reporter *r = new_junit(path);
-    fl_run_info info = {"run-a", "./tests", 1, 1, 1, 0};
+    fl_run_info info = {"run-a", "./tests", 1, 1, 1, 0, 0};
     r->run_start(r, &info);
     fl_test_event ev = sample_event("alpha.one", "alpha", FL_STATUS_PASS);
     r->test_done(r, &ev);
@@ -157,7 +157,7 @@ FL_TEST(report_junit, thousands_of_interleaved_tests_stream_into_their_suites)
     char path[1024];
     snprintf(path, sizeof path, "%s", p);
     fl_reporter *r = new_junit(path);
-    fl_run_info info = {"run-m", "./tests", 4, GROUPS * PER_GROUP, GROUPS, 0};
+    fl_run_info info = {"run-m", "./tests", 4, GROUPS * PER_GROUP, GROUPS, 0, 0};
     r->run_start(r, &info);
     /* four workers' groups interleave: test k of every group in turn */
     for (int k = 0; k < PER_GROUP; k++) {
@@ -218,7 +218,7 @@ FL_TEST(report_junit, an_error_before_any_test_is_a_report_with_one_error)
     /* workers may have started and died; no run_start: the tests were never listed */
     fl_worker_event died = {FL_WORKER_EXITED, 1, 501, "exit code 4"};
     r->worker_event(r, &died);
-    fl_run_info info = {"run-f", "./tests", 2, 0, 0, 1700000000.0};
+    fl_run_info info = {"run-f", "./tests", 2, 0, 0, 1700000000.0, 0};
     fl_summary s = {.wall_seconds = 0.25, .exit_code = FL_EXIT_INFRA};
     FL_ASSERT_NOT_NULL(r->run_failed);
     r->run_failed(r, &info, &s, EARLY_ERROR "\nits output:\n<last> & \"words\"");
@@ -249,7 +249,7 @@ FL_TEST(report_junit, an_error_after_the_tests_adds_the_forkless_suite)
     char path[1024];
     snprintf(path, sizeof path, "%s", p);
     fl_reporter *r = new_junit(path);
-    fl_run_info info = {"run-g", "./tests", 2, 2, 1, 1700000000.0};
+    fl_run_info info = {"run-g", "./tests", 2, 2, 1, 1700000000.0, 0};
     r->run_start(r, &info);
     fl_test_event ev = sample_event("alpha.one", "alpha", FL_STATUS_PASS);
     r->test_done(r, &ev);
@@ -281,7 +281,7 @@ FL_TEST(report_junit, the_error_type_follows_the_exit_code)
         char path[1024];
         snprintf(path, sizeof path, "%s", p);
         fl_reporter *r = new_junit(path);
-        fl_run_info info = {"run-t", "./tests", 1, 0, 0, 0};
+        fl_run_info info = {"run-t", "./tests", 1, 0, 0, 0, 0};
         fl_summary s = {.exit_code = cases[i].exit_code, .interrupted = cases[i].exit_code == FL_EXIT_INTERRUPTED};
         r->run_failed(r, &info, &s, "");
         r->destroy(r);
@@ -304,7 +304,7 @@ FL_TEST(report_junit, two_reports_at_once_stay_apart_and_leave_no_scratch_file)
     snprintf(parts_a, sizeof parts_a, "%s.parts", path_a);
     snprintf(parts_b, sizeof parts_b, "%s.parts", path_b);
     fl_reporter *a = new_junit(path_a), *b = new_junit(path_b);
-    fl_run_info info = {"run-ab", "./tests", 2, 2, 2, 1700000000.0};
+    fl_run_info info = {"run-ab", "./tests", 2, 2, 2, 1700000000.0, 0};
     a->run_start(a, &info);
     b->run_start(b, &info);
     fl_test_event ea = sample_event("left.one", "left", FL_STATUS_PASS);

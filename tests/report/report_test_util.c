@@ -49,7 +49,7 @@ static void run_test(fl_reporter *r, fl_test_event ev)
 
 void sample_run(fl_reporter *r)
 {
-    fl_run_info info = {"run-1", "./tests --forkless-worker", 2, 6, 2, 1700000000.0};
+    fl_run_info info = {"run-1", "./tests --forkless-worker", 2, 6, 2, 1700000000.0, 0};
     r->run_start(r, &info);
     fl_worker_event started = {FL_WORKER_STARTED, 1, 4242, NULL};
     r->worker_event(r, &started);
