@@ -42,6 +42,7 @@ typedef struct fl_event {
     long long count;         /* listed */
     long long batch;         /* done */
     void *json;              /* owns the strings above (a json_t) */
+    char *owned;             /* or this owns the id (start and result read without jansson) */
 } fl_event;
 
 /* Parses one line (without its newline).  On a malformed line returns FL_ERR_PROTOCOL with

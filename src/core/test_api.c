@@ -223,12 +223,21 @@ typedef struct worker_io {
     fl_bytes line;
 } worker_io;
 
-static void emit(worker_io *io)
+/* Writes the held lines (see emit_result), if any. */
+static void send_held(worker_io *io)
 {
-    fl_bytes_puts(&io->line, "\n");
+    if (!io->line.len)
+        return;
     fwrite(io->line.data, 1, io->line.len, io->events);
     fflush(io->events);
     fl_bytes_reset(&io->line);
+}
+
+/* Ends the line being built and writes it, with any held before it. */
+static void emit(worker_io *io)
+{
+    fl_bytes_puts(&io->line, "\n");
+    send_held(io);
 }
 
 static void emit_start(worker_io *io, const char *id)
@@ -255,8 +264,10 @@ static void emit_result(worker_io *io, const char *id, const char *status, doubl
         fl_bytes_puts(&io->line, ",\"output\":");
         fl_json_quote(&io->line, output);
     }
-    fl_bytes_puts(&io->line, "}");
-    emit(io);
+    fl_bytes_puts(&io->line, "}\n");
+    /* Held: it goes out with the next test's start (or the group's end, or done), one
+     * write and one wake-up of the coordinator per test instead of two.  Nothing runs in
+     * between that could crash and lose it: group set-up and tear-down send it first. */
 }
 
 static void list_tests(worker_io *io, const registry *r)
@@ -268,8 +279,9 @@ static void list_tests(worker_io *io, const registry *r)
         fl_json_quote(&io->line, r->tests[i]->group);
         fl_bytes_puts(&io->line, ",\"file\":");
         fl_json_quote(&io->line, r->tests[i]->file);
-        fl_bytes_printf(&io->line, ",\"line\":%d}", r->tests[i]->line);
-        emit(io);
+        fl_bytes_printf(&io->line, ",\"line\":%d}\n", r->tests[i]->line);
+        if (io->line.len >= 64 * 1024) /* the listing goes out in large writes */
+            send_held(io);
     }
     fl_bytes_printf(&io->line, "{\"type\":\"listed\",\"count\":%zu}", r->n);
     emit(io);
@@ -318,10 +330,11 @@ typedef struct group_state {
     char setup_message[4096];
 } group_state;
 
-static void end_group(group_state *g)
+static void end_group(worker_io *io, group_state *g)
 {
     if (!g->group)
         return;
+    send_held(io); /* a crash in the tear-down must not take the last result with it */
     fl_test_fn teardown = g->setup_failed ? NULL : find_hook(FL_HOOK_GROUP_TEARDOWN, g->group);
     if (teardown && guarded_call(teardown) != OUT_PASS) {
         fprintf(stderr, "forkless: tear-down of group %s failed: %s\n", g->group, current_message);
@@ -330,9 +343,10 @@ static void end_group(group_state *g)
     g->group = NULL;
 }
 
-static void begin_group(group_state *g, const char *group)
+static void begin_group(worker_io *io, group_state *g, const char *group)
 {
-    end_group(g);
+    end_group(io, g);
+    send_held(io);
     g->group = group;
     g->setup_failed = 0;
     fl_test_fn setup = find_hook(FL_HOOK_GROUP_SETUP, group);
@@ -362,7 +376,7 @@ static void run_batch(worker_io *io, const registry *r, json_t *cmd)
         }
         const fl_test_def *t = r->tests[k];
         if (!g.group || strcmp(g.group, t->group) != 0)
-            begin_group(&g, t->group);
+            begin_group(io, &g, t->group);
         if (g.setup_failed) {
             emit_start(io, id);
             emit_result(io, id, g.setup_failed == OUT_SKIP ? "skip" : "error", 0, g.setup_message, NULL);
@@ -370,7 +384,7 @@ static void run_batch(worker_io *io, const registry *r, json_t *cmd)
         }
         run_one(io, t, id);
     }
-    end_group(&g);
+    end_group(io, &g);
     fl_bytes_printf(&io->line, "{\"type\":\"done\",\"batch\":%lld}",
                   (long long)json_integer_value(json_object_get(cmd, "batch")));
     emit(io);

@@ -36,6 +36,61 @@ FL_TEST(protocol, parses_a_full_result)
     fl_event_free(&ev);
 }
 
+/* The lines our workers send for every test are read without jansson; these check that
+ * the short path gives exactly what jansson gives, and leaves everything else to it. */
+FL_TEST(protocol, common_start_and_result_lines_read_like_any_other)
+{
+    static const struct {
+        const char *line, *id;
+        fl_event_type type;
+        fl_status status;
+        double duration;
+    } cases[] = {
+        {"{\"type\":\"start\",\"id\":\"bank.transfer\"}", "bank.transfer", FL_EV_START, FL_STATUS_NONE, 0},
+        {"{\"type\":\"result\",\"id\":\"a.b\",\"status\":\"pass\",\"duration\":0.000123}", "a.b", FL_EV_RESULT,
+         FL_STATUS_PASS, 0.000123},
+        {"{\"type\":\"result\",\"id\":\"a.b\",\"status\":\"xpass\",\"duration\":2e-3}", "a.b", FL_EV_RESULT,
+         FL_STATUS_XPASS, 0.002},
+        {"{\"type\":\"result\",\"id\":\"a.b\",\"status\":\"skip\",\"duration\":-1}", "a.b", FL_EV_RESULT,
+         FL_STATUS_SKIP, 0},
+        /* through jansson: escapes, other order, spaces, more fields, non-ASCII */
+        {"{\"type\":\"start\",\"id\":\"q\\\"uote\\\\d\"}", "q\"uote\\d", FL_EV_START, FL_STATUS_NONE, 0},
+        {"{\"id\":\"a.b\",\"type\":\"start\"}", "a.b", FL_EV_START, FL_STATUS_NONE, 0},
+        {"{\"type\": \"start\", \"id\": \"a.b\"}", "a.b", FL_EV_START, FL_STATUS_NONE, 0},
+        {"{\"type\":\"result\",\"id\":\"a.b\",\"status\":\"fail\",\"duration\":1.5,\"message\":\"m\"}", "a.b",
+         FL_EV_RESULT, FL_STATUS_FAIL, 1.5},
+        {"{\"type\":\"start\",\"id\":\"caf\u00e9.t\"}", "caf\xc3\xa9.t", FL_EV_START, FL_STATUS_NONE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fl_event ev;
+        fl_error err = {0};
+        FL_ASSERT_EQ_INT(parse(cases[i].line, &ev, &err), FL_OK);
+        FL_ASSERT_EQ_INT(ev.type, cases[i].type);
+        FL_ASSERT_EQ_STR(ev.id, cases[i].id);
+        if (cases[i].type == FL_EV_RESULT) {
+            FL_ASSERT_EQ_INT(ev.status, cases[i].status);
+            FL_ASSERT_EQ_DBL(ev.duration, cases[i].duration, 1e-12);
+        }
+        fl_event_free(&ev);
+    }
+    /* what the short path must not accept: the errors are jansson's path's */
+    static const struct {
+        const char *line, *reason;
+    } bad[] = {
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"timeout\",\"duration\":1}", "unknown status"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":inf}", "not JSON"},
+        {"{\"type\":\"start\",\"id\":\"a\"}garbage", "not JSON"},
+        {"{\"type\":\"start\",\"id\":\"\"}", "must not be empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fl_event ev;
+        fl_error err = {0};
+        FL_ASSERT_EQ_INT(parse(bad[i].line, &ev, &err), FL_ERR_PROTOCOL);
+        FL_ASSERT_CONTAINS(err.msg, bad[i].reason);
+        fl_event_free(&ev);
+    }
+}
+
 FL_TEST(protocol, a_test_without_group_is_its_own_group)
 {
     fl_event ev;
