@@ -238,6 +238,17 @@ class FixtureTests(unittest.TestCase):
         self.assertEqual(result["status"], "pass", result)
         self.assertEqual(result.get("output"), "from python\nfrom a child process\n")
 
+    def test_a_test_that_closes_or_redirects_stdout_does_not_blind_the_next(self):
+        probe = os.path.join(HERE, "channel_probe")
+        ids = ["test_probe.Descriptors.test_%s" % name for name in
+               ("1_closes_stdout_and_stderr", "2_prints", "3_redirects_stdout", "4_prints")]
+        with start_worker(probe, "-t", probe) as worker:
+            results = worker.run(ids)
+            worker.shutdown()
+        self.assertEqual([results[i]["status"] for i in ids], ["pass"] * 4, results)
+        self.assertEqual(results[ids[1]].get("output"), "printed by test 2\n")
+        self.assertEqual(results[ids[3]].get("output"), "printed by test 4\n")
+
     def test_fixture_output_goes_with_the_test(self):
         # A one-test batch: set-up and tear-down output are attributed to that test.
         with start_worker("sample_suite") as worker:

@@ -47,18 +47,33 @@ class OutputCapture:
         for descriptor in (self.real_stdout, self.real_stderr, self.fd):
             os.set_inheritable(descriptor, False)
         self.active = False
+        info = os.fstat(self.fd)
+        self._identity = (info.st_dev, info.st_ino)
         self._crash_stream = os.fdopen(os.dup(self.real_stderr), "w")
         faulthandler.enable(file=self._crash_stream, all_threads=True)
         if hasattr(signal, "SIGTERM"):
             self._previous_term = signal.signal(signal.SIGTERM, self._on_terminate)
 
     def begin(self):
-        if self.active:
+        if self.active and self._still_pointed():
             return
         flush_standard_streams()
         os.dup2(self.fd, 1)  # the file is empty: end() leaves it so
         os.dup2(self.fd, 2)
         self.active = True
+
+    def _still_pointed(self):
+        """True when descriptors 1 and 2 are still the capture file: a test may have
+        closed or redirected them (os.close(1), os.dup2(devnull, 1)); the next test then
+        gets them back (two fstat calls per test instead of four dup2)."""
+        for descriptor in (1, 2):
+            try:
+                info = os.fstat(descriptor)
+            except OSError:
+                return False
+            if (info.st_dev, info.st_ino) != self._identity:
+                return False
+        return True
 
     def take(self):
         """Return what was printed since the last take (text, tail only if very long) and
@@ -132,6 +147,19 @@ class NoCapture:
 
     def begin(self):
         pass
+
+    def _still_pointed(self):
+        """True when descriptors 1 and 2 are still the capture file: a test may have
+        closed or redirected them (os.close(1), os.dup2(devnull, 1)); the next test then
+        gets them back (two fstat calls per test instead of four dup2)."""
+        for descriptor in (1, 2):
+            try:
+                info = os.fstat(descriptor)
+            except OSError:
+                return False
+            if (info.st_dev, info.st_ino) != self._identity:
+                return False
+        return True
 
     def take(self):
         flush_standard_streams()

@@ -20,6 +20,30 @@ class Probe(unittest.TestCase):
         subprocess.run([sys.executable, "-c", "print('from a child process')"], check=True)
 
 
+class Descriptors(unittest.TestCase):
+    """Tests that close or redirect fds 1 and 2: the next test is captured all the same."""
+
+    def test_1_closes_stdout_and_stderr(self):
+        import sys
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.close(1)
+        os.close(2)
+
+    def test_2_prints(self):
+        print("printed by test 2", flush=True)
+
+    def test_3_redirects_stdout(self):
+        import sys
+        sys.stdout.flush()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+
+    def test_4_prints(self):
+        print("printed by test 4", flush=True)
+
+
 class Crashes(unittest.TestCase):
     """Run only on request by test_unittest_worker.CrashTests."""
 
