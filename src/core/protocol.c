@@ -6,6 +6,7 @@
 #include "core/protocol.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,37 @@ static int plain_string(const char **p, const char *end, const char **from, cons
     return 1;
 }
 
+/* JSON's number grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, which strtod
+ * alone would widen (1., .5, 01, +1, inf, hex). */
+static int json_number_syntax(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return 0;
+    if (*s == '.') {
+        if (!(*++s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == 0;
+}
+
 /* A JSON number that ends the object at *p ("0.000123}"), into *out. */
 static int final_number(const char *p, const char *end, double *out)
 {
@@ -153,11 +185,11 @@ static int final_number(const char *p, const char *end, double *out)
         return 0;
     memcpy(num, p, n - 1);
     num[n - 1] = 0;
-    if (strspn(num, "0123456789.eE+-") != n - 1)
-        return 0; /* not a plain number (strtod would also take inf, nan, hex) */
+    if (!json_number_syntax(num))
+        return 0; /* jansson decides (and words the error) */
     char *stop;
     *out = strtod(num, &stop);
-    return *stop == 0;
+    return *stop == 0 && isfinite(*out); /* 1e400: jansson says it overflows */
 }
 
 /* The two lines that make most of a run's traffic, in the exact shape forkless's own

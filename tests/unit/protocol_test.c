@@ -81,6 +81,11 @@ FL_TEST(protocol, common_start_and_result_lines_read_like_any_other)
         {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":inf}", "not JSON"},
         {"{\"type\":\"start\",\"id\":\"a\"}garbage", "not JSON"},
         {"{\"type\":\"start\",\"id\":\"\"}", "must not be empty"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":1.}", "not JSON"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":.5}", "not JSON"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":01}", "not JSON"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":+1}", "not JSON"},
+        {"{\"type\":\"result\",\"id\":\"a\",\"status\":\"pass\",\"duration\":1e400}", "not JSON"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         fl_event ev;
