@@ -276,18 +276,27 @@ static char **setup_environment(const fl_dbset *set, fl_db_build *const *builds)
     return e.v;
 }
 
-/* Waits for the setup command (migrations may take minutes).  It runs in its own process
- * group, so an interrupt that reaches forkless alone (a CI job cancelled, kill -INT) still
- * stops it: the first asks its whole group to end (SIGTERM), a second kills it.  Returns
- * the number of interrupts (0: it ended by itself), *ex filled. */
-static int wait_for_setup(fl_proc *p, fl_exit *ex)
+/* Waits for the setup command (migrations may take minutes).  An interrupt that reaches
+ * forkless alone (a cancelled CI job, kill -INT) must stop it too.  Without a terminal it
+ * runs in a process group of its own, asked to end at once (SIGTERM to the whole group, so
+ * nothing it started survives it); on a terminal it shares forkless's group, so that it
+ * may prompt and the terminal's Ctrl-C or hang-up reaches it directly, and it is given
+ * 2 s to end by itself before SIGTERM.  A second interrupt kills it.  Returns the number
+ * of interrupts (0: it ended by itself). */
+static int wait_for_setup(fl_proc *p, int own_group, fl_exit *ex)
 {
-    int interrupts = 0, rc;
+    int interrupts = 0, asked = 0, rc;
+    double first = 0, grace = own_group ? 0.0 : 2.0;
     while ((rc = fl_proc_try_wait(p, ex)) == 0) {
         int n = fl_signals_take();
-        if (n > 0) {
-            interrupts += n;
-            fl_proc_kill(p, interrupts > 1);
+        if (n > 0 && !interrupts)
+            first = fl_monotonic();
+        interrupts += n;
+        if (interrupts > 1) {
+            fl_proc_kill(p, 1);
+        } else if (interrupts == 1 && !asked && fl_monotonic() - first >= grace) {
+            fl_proc_kill(p, 0);
+            asked = 1;
         }
         fl_wait(NULL, 0, 50);
     }
@@ -310,14 +319,15 @@ static int run_setup_command(const fl_dbset *set, fl_db_build *const *builds,
         fprintf(log, "forkless: building the templates with the setup command '%s'\n", shown);
         fflush(log);
     }
-    fl_spawn_opts so = {.argv = setup_argv, .envp = env, .stdin_null = 1, .new_group = 1};
+    int interactive = fl_is_terminal(stdin) || fl_is_terminal(stdout) || fl_is_terminal(stderr);
+    fl_spawn_opts so = {.argv = setup_argv, .envp = env, .stdin_null = 1, .new_group = !interactive};
     fl_proc *p;
     int rc = fl_spawn(&so, &p, err);
     fl_strv_free(env);
     if (rc != FL_OK)
         return fl_error_prefix(err, "setup command '%s'", shown);
     fl_exit ex;
-    int interrupts = wait_for_setup(p, &ex);
+    int interrupts = wait_for_setup(p, !interactive, &ex);
     fl_proc_free(p);
     if (interrupts)
         return fl_error_set(err, FL_ERR_INTERRUPTED,
