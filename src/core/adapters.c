@@ -233,8 +233,26 @@ static int stamps_unchanged(json_t *stamps)
     return 1;
 }
 
-/* The cached answer when key and stamps match (a new reference), else NULL. */
-static json_t *launch_cache_lookup(const char *path, const char *key)
+/* 1 when `python` (as given: a path or a name found in PATH) is still the interpreter that
+ * computed the answer: the key covers the command and PATH, but not what a name, a shim or
+ * a symbolic link resolves to (pyenv global, update-alternatives, a new python3 earlier in
+ * PATH).  The interpreter reported itself as sys.executable (the path it was found at) and
+ * its real path; a shim or wrapper script never matches, and such setups simply ask
+ * Python every time. */
+static int same_interpreter(const char *python, json_t *entry, json_t *config)
+{
+    const char *answered_by = json_string_value(json_object_get(config, "python"));
+    const char *real = json_string_value(json_object_get(entry, "interpreter"));
+    char *found = fl_find_program(python);
+    char *found_real = found ? fl_fs_realpath(found) : NULL;
+    int same = answered_by && real && found && found_real && !strcmp(found, answered_by) && !strcmp(found_real, real);
+    free(found);
+    free(found_real);
+    return same;
+}
+
+/* The cached answer when key, interpreter and stamps match (a new reference), else NULL. */
+static json_t *launch_cache_lookup(const char *path, const char *key, const char *python)
 {
     json_t *entry = json_load_file(path, 0, NULL);
     if (!entry)
@@ -242,7 +260,8 @@ static json_t *launch_cache_lookup(const char *path, const char *key)
     json_t *config = json_object_get(entry, "config");
     const char *stored = json_string_value(json_object_get(entry, "key"));
     json_t *answer = NULL;
-    if (stored && !strcmp(stored, key) && json_is_object(config) && stamps_unchanged(json_object_get(entry, "stamps")))
+    if (stored && !strcmp(stored, key) && json_is_object(config) && same_interpreter(python, entry, config) &&
+        stamps_unchanged(json_object_get(entry, "stamps")))
         answer = json_incref(config);
     json_decref(entry);
     return answer;
@@ -295,7 +314,7 @@ static int django_config(char *const *argv, const char *state_dir, json_t **cfg,
     char key[65];
     launch_key(argv, key);
     char *path = fl_xasprintf("%s/%s", state_dir && *state_dir ? state_dir : ".forkless", LAUNCH_CACHE_NAME);
-    *cfg = launch_cache_lookup(path, key);
+    *cfg = launch_cache_lookup(path, key, argv[0]);
     int rc = FL_OK;
     if (!*cfg) {
         char **envp = environment_for_launch_cache(path, key);

@@ -21,6 +21,9 @@
 /* The absolute form of path (relative ones are joined to the current directory; no
  * symlinks are resolved, "." and ".." components are folded).  malloc'd; NULL on failure. */
 char *fl_fs_absolute(const char *path);
+/* The canonical form of an existing path: absolute, symbolic links resolved (Windows: the
+ * absolute form).  malloc'd; NULL on failure. */
+char *fl_fs_realpath(const char *path);
 /* The directory part ("/a/b" for "/a/b/c.db", "/" for "/c.db") and the last component of
  * an absolute path, malloc'd. */
 char *fl_fs_dirname(const char *path);

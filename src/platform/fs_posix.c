@@ -127,6 +127,11 @@ int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err)
     return FL_OK;
 }
 
+char *fl_fs_realpath(const char *path)
+{
+    return path ? realpath(path, NULL) : NULL;
+}
+
 int fl_fs_stamp(const char *path, uint64_t *size, int64_t *mtime_ns)
 {
     struct stat st;

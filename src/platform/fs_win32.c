@@ -155,6 +155,11 @@ int fl_fs_stat(const char *path, uint64_t *size, double *mtime, fl_error *err)
     return FL_OK;
 }
 
+char *fl_fs_realpath(const char *path)
+{
+    return path && fl_file_exists(path) ? fl_fs_absolute(path) : NULL;
+}
+
 int fl_fs_stamp(const char *path, uint64_t *size, int64_t *mtime_ns)
 {
     wchar_t *w = fl_w_from_utf8(path);

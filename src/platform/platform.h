@@ -121,6 +121,10 @@ int fl_process_alive(long pid);
 int fl_setenv(const char *name, const char *value);
 /* 1 when path exists (any type). */
 int fl_file_exists(const char *path);
+/* Where the system would find a program: name itself (made absolute) when it has a
+ * directory part, else the first match in PATH (on Windows also with ".exe"), as
+ * posix_spawnp / CreateProcess would run it.  malloc'd; NULL when none. */
+char *fl_find_program(const char *name);
 /* Fills buf with unpredictable bytes. */
 int fl_random_bytes(void *buf, size_t n);
 /* The process environment (NULL-terminated, not to be freed). */

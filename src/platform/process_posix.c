@@ -6,6 +6,7 @@
  * (ENOENT, EACCES) as its return value on glibc and macOS, so no error pipe is needed.
  */
 #include "platform/platform.h"
+#include "platform/fs.h"
 
 #include <errno.h>
 #include <dlfcn.h>
@@ -648,6 +649,41 @@ int fl_file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+static int is_executable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *fl_find_program(const char *name)
+{
+    if (!name || !*name)
+        return NULL;
+    if (strchr(name, '/'))
+        return is_executable_file(name) ? fl_fs_absolute(name) : NULL;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t size = (len ? len : 1) + strlen(name) + 2;
+        char *candidate = malloc(size);
+        if (!candidate)
+            return NULL;
+        snprintf(candidate, size, "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
+        if (is_executable_file(candidate)) {
+            char *absolute = fl_fs_absolute(candidate);
+            free(candidate);
+            return absolute;
+        }
+        free(candidate);
+        if (!end)
+            return NULL;
+        p = end;
+    }
 }
 
 int fl_random_bytes(void *buf, size_t n)

@@ -35,6 +35,7 @@
  * streams the wait goes in 10 ms slices, 63 handles at a time.
  */
 #include "platform/platform.h"
+#include "platform/fs.h"
 #include "platform/cmdline.h"
 #include "platform/win32.h"
 
@@ -1141,6 +1142,19 @@ int fl_setenv(const char *name, const char *value)
 }
 
 int fl_file_exists(const char *path) { return path_kind(path) != 0; }
+
+char *fl_find_program(const char *name)
+{
+    char why[96];
+    if (!name || !*name)
+        return NULL;
+    char *found = find_program(name, why, sizeof why);
+    if (!found)
+        return NULL;
+    char *absolute = fl_fs_absolute(found);
+    free(found);
+    return absolute;
+}
 
 /* RtlGenRandom, exported by advapi32 as SystemFunction036. */
 BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);

@@ -164,22 +164,26 @@ FL_TEST(python_adapter, django_worker_that_dies_or_hangs_does_not_stop_the_run)
 }
 
 /* The launch cache: an unchanged project gets its django-config answer without Python
- * (counted through a --python wrapper that logs its calls); a new test module is seen. */
+ * (counted by a sitecustomize module that logs every interpreter start's arguments); a new
+ * test module is seen. */
 FL_TEST(python_adapter, django_config_answer_is_reused_until_a_file_changes)
 {
     const char *dir = temp_dir();
     char script[4096];
     snprintf(script, sizeof script,
              "set -e; cp -R '%s' '%s/project'; rm -rf '%s/project/.forkless'; cd '%s/project'\n"
-             "printf '#!/bin/sh\\necho \"$*\" >> %s/calls.log\\nexec %s \"$@\"\\n' > '%s/py'; chmod +x '%s/py'\n"
-             "run() { '%s' run -j 2 --progress=never --state-dir='%s/state' --django --python='%s/py' catalog "
+             "find . -exec touch -d '1 minute ago' {} +\n" /* as a project is: not edited this instant */
+             "mkdir '%s/site'; printf 'import sys\\nwith open(\"%s/calls.log\", \"a\") as log:\\n"
+             "    log.write(\" \".join(sys.argv) + \"\\\\n\")\\n' > '%s/site/sitecustomize.py'\n"
+             "export PYTHONPATH='%s/site'\n"
+             "run() { '%s' run -j 2 --progress=never --state-dir='%s/state' --django --python='%s' catalog "
              "| tail -1; }\n"
              "echo \"first $(run)\"; echo \"second $(run)\"\n"
              "printf 'from django.test import SimpleTestCase\\n\\n\\nclass Added(SimpleTestCase):\\n"
              "    def test_added(self):\\n        pass\\n' > catalog/tests/test_added.py\n"
              "echo \"third $(run)\"\n"
              "echo \"django-config calls: $(grep -c django-config '%s/calls.log')\"\n",
-             source_path("examples/django"), dir, dir, dir, dir, python(), dir, dir, forkless_bin(), dir, dir, dir);
+             source_path("examples/django"), dir, dir, dir, dir, dir, dir, dir, forkless_bin(), dir, python(), dir);
     char *argv[] = {"/bin/sh", "-c", script, NULL};
     char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", NULL};
     cmd_result r;
@@ -197,5 +201,40 @@ FL_TEST(python_adapter, django_config_answer_is_reused_until_a_file_changes)
     FL_ASSERT(first > 10);
     FL_ASSERT_EQ_INT(second, first);
     FL_ASSERT_EQ_INT(third, first + 1);
+    cmd_result_free(&r);
+}
+
+/* The launch cache follows the interpreter, not only the command line: --python names a
+ * symbolic link, which is then pointed at another interpreter file (update-alternatives,
+ * a version manager): the next run asks that interpreter again (the cache's
+ * "interpreter" changes) instead of reusing the first one's answer. */
+FL_TEST(python_adapter, launch_cache_follows_the_interpreter_behind_a_link)
+{
+    const char *dir = temp_dir();
+    char script[4096];
+    snprintf(script, sizeof script,
+             "set -e; cp -R '%s' '%s/project'; rm -rf '%s/project/.forkless'; cd '%s/project'\n"
+             "real=$(readlink -f '%s'); cp \"$real\" '%s/python-copy'; mkdir '%s/bin'\n"
+             "ln -s \"$real\" '%s/bin/python3'\n"
+             "run() { '%s' run -j 2 --progress=never --state-dir='%s/state' --django --python='%s/bin/python3' "
+             "catalog | tail -1; }\n"
+             "interp() { '%s' -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"interpreter\"])' "
+             "'%s/state/django-launch.json'; }\n"
+             "echo \"first $(run)\"; echo \"interpreter1 $(interp)\"\n"
+             "ln -sfn '%s/python-copy' '%s/bin/python3'\n"
+             "echo \"second $(run)\"; echo \"interpreter2 $(interp)\"\n",
+             source_path("examples/django"), dir, dir, dir, python(), dir, dir, dir, forkless_bin(), dir, dir,
+             python(), dir, dir, dir);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    char *env[] = {"FORKLESS_EXAMPLE_DB=sqlite", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, env, 0);
+    expect_exit(&r, 0);
+    FL_ASSERT_CONTAINS(r.out, "first forkless: ");
+    FL_ASSERT_CONTAINS(r.out, "second forkless: ");
+    char want[1200];
+    snprintf(want, sizeof want, "interpreter2 %s/python-copy", dir);
+    FL_ASSERT_CONTAINS(r.out, want);
+    FL_ASSERT(strstr(r.out, "interpreter1 ") && !strstr(strstr(r.out, "interpreter1 "), "interpreter1 " "\n"));
     cmd_result_free(&r);
 }

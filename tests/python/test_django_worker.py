@@ -336,6 +336,24 @@ class ConfigCacheTests(unittest.TestCase):
         open(os.path.join(self.project, ".env"), "w").close()
         self.assertNotIn("marker", self.config())
 
+    def test_an_answer_computed_while_a_file_changed_is_not_kept(self):
+        from forkless import config_cache
+        started = 10 ** 18
+        before = [started - 5 * 10 ** 9, 100]
+        during = [started + 10 ** 6, 100]
+        same_tick = [started - 10 ** 6, 100]  # within the margin of a coarse clock
+        self.assertTrue(config_cache.settled({"/a": before}, started))
+        self.assertFalse(config_cache.settled({"/a": before, "/b": during}, started))
+        self.assertFalse(config_cache.settled({"/b": same_tick}, started))
+        # the project directory changed by our own .forkless, just before: not a change
+        self.assertTrue(config_cache.settled({"/p": same_tick}, started, ours={"/p": same_tick}))
+        self.assertFalse(config_cache.settled({"/p": during}, started, ours={"/p": same_tick}))
+
+    def test_a_fresh_project_is_cached_at_its_first_run(self):
+        shutil.rmtree(os.path.join(self.project, ".forkless"), ignore_errors=True)
+        self.config()
+        self.assertTrue(os.path.exists(self.cache))  # creating .forkless did not count as a change
+
     def test_no_cache(self):
         self.config()
         self.plant_marker()

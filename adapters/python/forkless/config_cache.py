@@ -20,6 +20,13 @@ whose stamps are all unchanged gets the stored answer without importing Django
 (a few milliseconds of stat calls). FORKLESS_DJANGO_CONFIG_CACHE=0 turns it off.
 What it cannot see: files that the settings read from elsewhere (say /etc/app.json).
 
+Stamps are taken after the answer is computed, so a file saved while it was being
+computed would be stamped with its new time next to an answer built from its old content.
+An answer is therefore kept only when no stamp is newer than the moment the computation
+began (less RACY_MARGIN_NS, for file systems whose clock ticks coarsely: Linux's is a few
+milliseconds; FAT's two seconds and HFS+'s one are not covered); the next run computes
+it again.
+
 `forkless run` keeps a second copy, so that an unchanged project does not even pay this
 interpreter's start: it passes FORKLESS_LAUNCH_CACHE (a path) and FORKLESS_LAUNCH_KEY (its
 own key over the command, directory and environment it runs this with), and the answer
@@ -31,6 +38,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 from . import __version__
 
@@ -42,6 +50,35 @@ VOLATILE_VARIABLES = {"_", "OLDPWD", "SHLVL", "PWD", "COLUMNS", "LINES", "TERM_S
 LAUNCH_CACHE_VARIABLE = "FORKLESS_LAUNCH_CACHE"
 LAUNCH_KEY_VARIABLE = "FORKLESS_LAUNCH_KEY"
 SKIPPED_DIRECTORIES = {"__pycache__", "node_modules"}
+
+
+RACY_MARGIN_NS = 20 * 1000 * 1000
+
+
+def now_ns():
+    return time.time_ns()
+
+
+def make_state_directory(project_dir, name):
+    """Create the project's state directory before the computation starts, and return the
+    stamp this gave the project directory ({path: stamp}), which settled() then knows is
+    ours and not a sign of a concurrent change."""
+    path = os.path.join(project_dir, name)
+    if os.path.isdir(path):
+        return {}
+    os.makedirs(path, exist_ok=True)
+    return {project_dir: _stamp(project_dir)}
+
+
+def settled(stamps, started_ns, ours=None):
+    """True when no stamped file changed since the computation began (see the module doc)."""
+    ours = ours or {}
+    for path, stamp in stamps.items():
+        if ours.get(path) == stamp:
+            continue
+        if stamp[0] >= started_ns - RACY_MARGIN_NS:
+            return False
+    return True
 
 
 def cache_enabled(environ=None):
@@ -138,15 +175,16 @@ def store_for_launcher(stamps, config, environ=None):
     environ = os.environ if environ is None else environ
     path, key = environ.get(LAUNCH_CACHE_VARIABLE), environ.get(LAUNCH_KEY_VARIABLE)
     if path and key and stamps:
-        _write_entry(path, key, stamps, config)
+        # The coordinator also checks that its --python still finds this interpreter.
+        _write_entry(path, key, stamps, config, interpreter=os.path.realpath(sys.executable))
 
 
-def _write_entry(path, key, stamps, config):
+def _write_entry(path, key, stamps, config, **extra):
     partial = "%s.%d.partial" % (path, os.getpid())
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(partial, "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "stamps": stamps, "config": config}, handle)
+            json.dump(dict({"key": key, "stamps": stamps, "config": config}, **extra), handle)
         os.replace(partial, path)
     except OSError:
         try:

@@ -214,6 +214,8 @@ def config_main(argv):
     if entry is not None:
         config, stamps = entry["config"], entry["stamps"]
     else:
+        ours = config_cache.make_state_directory(project_dir, FORKLESS_DIR) if use_cache else {}
+        started_ns = config_cache.now_ns()
         try:
             config = collect_config(args)
         except DjangoSetupError as exc:
@@ -221,10 +223,12 @@ def config_main(argv):
             return 2
         stamps = None
         if use_cache:
-            os.makedirs(os.path.join(project_dir, FORKLESS_DIR), exist_ok=True)
             module_file = settings_file(config["settings_module"])
             stamps = config_cache.collect_stamps(project_dir, os.path.dirname(module_file) if module_file else None)
-            config_cache.store(project_dir, key, stamps, config)
+            if config_cache.settled(stamps, started_ns, ours):
+                config_cache.store(project_dir, key, stamps, config)
+            else:  # a file changed while the answer was computed: neither cache keeps it
+                stamps = None
     if use_cache:
         config_cache.store_for_launcher(stamps, config)
     json.dump(config, out, indent=None)
