@@ -180,35 +180,48 @@ static int userinfo_password_at(const char *url, size_t i, size_t *from, size_t 
     return 1;
 }
 
-/* Length of a password parameter's "key=" at url+i, when it starts a parameter: any key
- * ending in "password" (password, sslpassword...), "pwd" or "passwd", any case. */
+/* Length of a password parameter's "key =" at url+i (blanks around '=' allowed, as libpq
+ * conninfo allows them), when it starts a parameter or an option (after ?, &, ;, a blank,
+ * a line break or a dash: --password=x): any key ending in "password" (password,
+ * sslpassword...), "pwd" or "passwd", any case.  0 when there is none. */
 static size_t password_key_at(const char *url, size_t i)
 {
-    if (i > 0 && !strchr("?&; \t", url[i - 1]))
+    if (i > 0 && !strchr("?&; \t\r\n-", url[i - 1]))
         return 0;
     size_t n = 0;
     while (isalnum((unsigned char)url[i + n]) || url[i + n] == '_')
         n++;
-    if (url[i + n] != '=')
+    size_t eq = n;
+    while (url[i + eq] == ' ' || url[i + eq] == '\t')
+        eq++;
+    if (n == 0 || url[i + eq] != '=')
         return 0;
     static const char *const endings[] = {"password", "passwd", "pwd"};
     for (size_t k = 0; k < sizeof endings / sizeof endings[0]; k++) {
         size_t len = strlen(endings[k]);
         if (n >= len && strncasecmp(url + i + n - len, endings[k], len) == 0 &&
-            (n == len || len == strlen("password")))
-            return n + 1;
+            (n == len || len == strlen("password"))) {
+            eq++;
+            while (url[i + eq] == ' ' || url[i + eq] == '\t')
+                eq++;
+            return eq;
+        }
     }
     return 0;
 }
 
-/* Length of a parameter value at v: up to a separator, or a quoted string. */
-static size_t parameter_value_length(const char *v)
+/* Length of a parameter value at v: a quoted string (backslash escapes honoured), else up
+ * to a blank or line break; in a URL's query also up to the next '&' (the value of a
+ * conninfo or an option runs to the blank: "password=a;b&c" is one value there). */
+static size_t parameter_value_length(const char *v, int in_query)
 {
     if (*v == '\'' || *v == '"') {
-        const char *close = strchr(v + 1, *v);
-        return close ? (size_t)(close - v) + 1 : strlen(v);
+        size_t k = 1;
+        while (v[k] && v[k] != *v)
+            k += v[k] == '\\' && v[k + 1] ? 2 : 1;
+        return v[k] ? k + 1 : k;
     }
-    return strcspn(v, "&; \t#");
+    return strcspn(v, in_query ? "& \t\r\n" : " \t\r\n");
 }
 
 void fl_db_redact_url(const char *url, char *buf, size_t size)
@@ -220,7 +233,7 @@ void fl_db_redact_url(const char *url, char *buf, size_t size)
     if (!url)
         return;
     size_t pw_from = 0, pw_to = 0;
-    int in_password = 0;
+    int in_password = 0, in_url = 0, in_query = 0;
     for (size_t i = 0; url[i];) {
         if (in_password && i == pw_from) {
             out_put(&o, "***", 3);
@@ -232,13 +245,19 @@ void fl_db_redact_url(const char *url, char *buf, size_t size)
             out_put(&o, "://", 3);
             i += 3;
             in_password = userinfo_password_at(url, i, &pw_from, &pw_to);
+            in_url = 1;
+            in_query = 0;
             continue;
         }
+        if (strchr(" \t\r\n", url[i]))
+            in_url = in_query = 0;
+        else if (in_url && !in_password && url[i] == '?')
+            in_query = 1;
         size_t key = in_password ? 0 : password_key_at(url, i);
         if (key) {
             out_put(&o, url + i, key);
             i += key;
-            size_t vlen = parameter_value_length(url + i);
+            size_t vlen = parameter_value_length(url + i, in_query);
             if (vlen)
                 out_put(&o, "***", 3);
             i += vlen;

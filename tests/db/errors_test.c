@@ -218,7 +218,7 @@ FL_TEST(db_errors, redaction)
          "postgresql://h/db?user=u&password=***&sslmode=require"},
         {"postgresql://u:a@h/db?PASSWORD=b", "postgresql://u:***@h/db?PASSWORD=***"},
         {"host=h password='a b c' dbname=x", "host=h password=*** dbname=x"},
-        {"Server=h;Uid=u;Pwd=s3cret;", "Server=h;Uid=u;Pwd=***;"},
+        {"Server=h;Uid=u;Pwd=s3cret;", "Server=h;Uid=u;Pwd=***"},
         {"sqlite:///tmp/a:b@c.db", "sqlite:///tmp/a:b@c.db"},
         {"sqlite:relative/path.db", "sqlite:relative/path.db"},
         {"oracle://system:pw@db:1521/FREEPDB1", "oracle://system:***@db:1521/FREEPDB1"},
@@ -227,6 +227,12 @@ FL_TEST(db_errors, redaction)
         {"a=postgresql://h/a;b=postgresql://app:PW@db/b", "a=postgresql://h/a;b=postgresql://app:***@db/b"},
         {"from postgresql://a:one@h/x to mysql://b:two@h/y", "from postgresql://a:***@h/x to mysql://b:***@h/y"},
         {"postgresql://h/db?passwordless=1&mypwd=2&pwd=3", "postgresql://h/db?passwordless=1&mypwd=2&pwd=***"},
+        {"mysql --password=hunter2 -h db", "mysql --password=*** -h db"},
+        {"host=h password = secret dbname=x", "host=h password = *** dbname=x"},
+        {"password='a\\'b c' dbname=x", "password=*** dbname=x"},
+        {"host=h password=a;b&c#d dbname=x", "host=h password=*** dbname=x"},
+        {"host=h\npassword=secret", "host=h\npassword=***"},
+        {"postgresql://u@h:1/db?password=ab#cd&x=1", "postgresql://u@h:1/db?password=***&x=1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char buf[256];
