@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,14 +422,14 @@ int fl_stream_is_open(const fl_stream *s) { return s && s->fd >= 0; }
 /* ---- signals ------------------------------------------------------------------------ */
 
 static int signal_pipe[2] = {-1, -1};
-static volatile sig_atomic_t interrupts;
+static atomic_int interrupts; /* lock-free: safe in a handler, taken with one exchange */
 static struct sigaction old_int, old_term, old_pipe;
 
 static void on_interrupt(int signo)
 {
     (void)signo;
     int saved = errno;
-    interrupts++;
+    atomic_fetch_add(&interrupts, 1);
     if (signal_pipe[1] >= 0) {
         char c = 1;
         ssize_t ignored = write(signal_pipe[1], &c, 1);
@@ -468,9 +469,7 @@ int fl_signals_take(void)
     char buf[64];
     while (signal_pipe[0] >= 0 && read(signal_pipe[0], buf, sizeof buf) > 0) {
     }
-    int n = interrupts;
-    interrupts = 0;
-    return n;
+    return atomic_exchange(&interrupts, 0);
 }
 
 int fl_wait(fl_wait_item *items, size_t n, int timeout_ms)
