@@ -76,8 +76,13 @@ int fl_db_drop(char *const *clone_urls, size_t n, struct fl_error *err);
 int fl_db_gc(char *const *template_urls, size_t n, FILE *log, size_t *removed,
              struct fl_error *err);
 
-/* Copies url into buf with any password replaced by "***" (always NUL-terminated). */
+/* Copies url into buf with any password replaced by "***" (always NUL-terminated): in URLs
+ * (user:password@, ?password=), conninfo and options (password=..., --password=...), and
+ * a MySQL client's -pPASSWORD after a mysql/mariadb command in the same text. */
 void fl_db_redact_url(const char *url, char *buf, size_t size);
+/* The same for word i of a command line, knowing the words before it: "-pSECRET" after a
+ * mysql/mariadb/mysqldump/... program word is a password too. */
+void fl_db_redact_argv(char *const *argv, size_t i, char *buf, size_t size);
 
 /* Names of the engines built into this library, NULL-terminated ("sqlite", ...). */
 const char *const *fl_db_engines(void);

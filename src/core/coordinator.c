@@ -865,7 +865,7 @@ static char *join_command(char *const *argv)
     fl_bytes b = {0};
     for (size_t i = 0; argv[i]; i++) {
         char word[2048];
-        fl_db_redact_url(argv[i], word, sizeof word);
+        fl_db_redact_argv(argv, i, word, sizeof word);
         if (i)
             fl_bytes_puts(&b, " ");
         fl_bytes_puts(&b, word);

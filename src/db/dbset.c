@@ -205,7 +205,7 @@ static void describe_command(char *const *argv, char *buf, size_t size)
     buf[0] = 0;
     for (size_t i = 0; argv[i] && len + 8 < size; i++) {
         char word[512];
-        fl_db_redact_url(argv[i], word, sizeof word);
+        fl_db_redact_argv(argv, i, word, sizeof word);
         int quote = strpbrk(word, " \t'\"") != NULL || !word[0];
         len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s", i ? " " : "",
                                 quote ? "'" : "", word, quote ? "'" : "");

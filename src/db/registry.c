@@ -224,6 +224,39 @@ static size_t parameter_value_length(const char *v, int in_query)
     return strcspn(v, in_query ? "& \t\r\n" : " \t\r\n");
 }
 
+/* 1 when the word at w (up to a blank) names a MySQL/MariaDB client program, whose -p
+ * option glues the password to it: mysql, mysqldump, mysqladmin, mariadb, mariadb-dump... */
+static int mysql_client_word(const char *w, size_t len)
+{
+    const char *base = w;
+    for (size_t k = 0; k < len; k++)
+        if (w[k] == '/' || w[k] == '\\')
+            base = w + k + 1;
+    size_t n = len - (size_t)(base - w);
+    return (n >= 5 && strncmp(base, "mysql", 5) == 0) || (n >= 7 && strncmp(base, "mariadb", 7) == 0);
+}
+
+/* Length of a "-pPASSWORD" option at url+i (starting a word), 0 when there is none. */
+static size_t short_password_option_at(const char *url, size_t i)
+{
+    if ((i > 0 && !strchr(" \t\r\n'\"", url[i - 1])) || url[i] != '-' || url[i + 1] != 'p')
+        return 0;
+    size_t n = strcspn(url + i + 2, " \t\r\n'\"");
+    return n ? 2 + n : 0;
+}
+
+void fl_db_redact_argv(char *const *argv, size_t i, char *buf, size_t size)
+{
+    int after_client = 0;
+    for (size_t k = 0; k < i && argv[k]; k++)
+        after_client |= mysql_client_word(argv[k], strlen(argv[k]));
+    if (after_client && buf && size && short_password_option_at(argv[i], 0) == strlen(argv[i])) {
+        snprintf(buf, size, "-p***");
+        return;
+    }
+    fl_db_redact_url(argv[i], buf, size);
+}
+
 void fl_db_redact_url(const char *url, char *buf, size_t size)
 {
     if (!buf || size == 0)
@@ -233,8 +266,17 @@ void fl_db_redact_url(const char *url, char *buf, size_t size)
     if (!url)
         return;
     size_t pw_from = 0, pw_to = 0;
-    int in_password = 0, in_url = 0, in_query = 0;
+    int in_password = 0, in_url = 0, in_query = 0, after_client = 0;
     for (size_t i = 0; url[i];) {
+        if (!in_password && (i == 0 || strchr(" \t\r\n'\"", url[i - 1]))) { /* a word starts */
+            size_t option = after_client ? short_password_option_at(url, i) : 0;
+            if (option) {
+                out_put(&o, "-p***", 5);
+                i += option;
+                continue;
+            }
+            after_client |= mysql_client_word(url + i, strcspn(url + i, " \t\r\n'\""));
+        }
         if (in_password && i == pw_from) {
             out_put(&o, "***", 3);
             i = pw_to;

@@ -233,12 +233,25 @@ FL_TEST(db_errors, redaction)
         {"host=h password=a;b&c#d dbname=x", "host=h password=*** dbname=x"},
         {"host=h\npassword=secret", "host=h\npassword=***"},
         {"postgresql://u@h:1/db?password=ab#cd&x=1", "postgresql://u@h:1/db?password=***&x=1"},
+        {"sh -c 'mysql -h db -pS3cret x'", "sh -c 'mysql -h db -p*** x'"},
+        {"/usr/bin/mariadb-dump -uroot -pS3cret db", "/usr/bin/mariadb-dump -uroot -p*** db"},
+        {"mkdir -pv /tmp/x", "mkdir -pv /tmp/x"},
+        {"mysql -p db", "mysql -p db"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char buf[256];
         fl_db_redact_url(cases[i].in, buf, sizeof buf);
         FL_ASSERT_EQ_STR(buf, cases[i].out);
     }
+    char *const command[] = {"mysql", "-h", "db", "-pS3cret", "-pv", NULL};
+    char *const other[] = {"mkdir", "-pv", NULL};
+    char word[64];
+    fl_db_redact_argv(command, 3, word, sizeof word);
+    FL_ASSERT_EQ_STR(word, "-p***");
+    fl_db_redact_argv(command, 1, word, sizeof word);
+    FL_ASSERT_EQ_STR(word, "-h");
+    fl_db_redact_argv(other, 1, word, sizeof word);
+    FL_ASSERT_EQ_STR(word, "-pv");
     char tiny[12];
     fl_db_redact_url("postgresql://user:s3cret@host/db", tiny, sizeof tiny);
     FL_ASSERT_EQ_STR(tiny, "postgresql:");
