@@ -98,7 +98,7 @@ static int apply_django_config(fl_options *o, json_t *cfg, char *const *labels, 
         if (engine && name && !strcmp(engine, "sqlite") && strrchr(name, '/')) {
             /* The project's .forkless/ holds SQLite templates: make it on first use. */
             char *dir = fl_xstrndup(name, (size_t)(strrchr(name, '/') - name));
-            int made = fl_mkdir_p(dir, err);
+            int made = fl_state_dir_make(dir, err);
             free(dir);
             if (made != FL_OK)
                 return made;

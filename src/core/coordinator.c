@@ -988,7 +988,7 @@ static void save_durations(run *r)
         return;
     fl_error err = {0};
     const char *dir = r->o->state_dir ? r->o->state_dir : ".forkless";
-    if (fl_mkdir_p(dir, &err) != FL_OK || fl_plan_save_durations(&r->plan, r->durations_path, &err) != FL_OK)
+    if (fl_state_dir_make(dir, &err) != FL_OK || fl_plan_save_durations(&r->plan, r->durations_path, &err) != FL_OK)
         fprintf(stderr, "forkless: warning: durations not saved: %s\n", err.msg);
 }
 

@@ -2,6 +2,7 @@
  * util.c — allocation, buffers and string vectors (see util.h).
  */
 #include "core/util.h"
+#include "platform/platform.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,3 +176,20 @@ char **fl_strvec_finish(fl_strvec *s)
     return v;
 }
 
+
+int fl_state_dir_make(const char *dir, fl_error *err)
+{
+    int rc = fl_mkdir_p(dir, err);
+    if (rc != FL_OK)
+        return rc;
+    char *ignore = fl_xasprintf("%s/.gitignore", dir);
+    if (!fl_file_exists(ignore)) {
+        FILE *f = fopen(ignore, "wb");
+        if (f) { /* best effort: a read-only directory still works as a state directory */
+            fputs("# Created by forkless: its state (durations, templates, caches) is not source.\n*\n", f);
+            fclose(f);
+        }
+    }
+    free(ignore);
+    return FL_OK;
+}

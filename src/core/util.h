@@ -1,12 +1,14 @@
 /*
  * util.h — small building blocks used across the library: allocation that cannot return
  * NULL (out of memory aborts with a message: there is nothing sensible to do), a growable
- * byte buffer and a growable string vector.
+ * byte buffer and a growable string vector; the state directory's creation.
  */
 #ifndef FL_UTIL_H
 #define FL_UTIL_H
 
 #include <stddef.h>
+
+#include "forkless/forkless.h"
 
 void *fl_xmalloc(size_t n);
 void *fl_xcalloc(size_t n, size_t size);
@@ -50,5 +52,10 @@ typedef struct fl_strvec {
 void fl_strvec_push(fl_strvec *s, char *owned);
 /* Returns the NULL-terminated array (never NULL) and resets s. */
 char **fl_strvec_finish(fl_strvec *s);
+
+/* Creates forkless's state directory (durations, templates, caches) if needed, with a
+ * .gitignore of "*" in it the first time, so that nothing in it is ever committed by
+ * mistake (a template can weigh hundreds of megabytes). */
+int fl_state_dir_make(const char *dir, fl_error *err);
 
 #endif

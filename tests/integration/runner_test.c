@@ -360,6 +360,31 @@ FL_TEST(runner, durations_are_recorded_for_the_next_run)
     cmd_result_free(&r);
 }
 
+/* The state directory is made with a .gitignore of "*" (durations, templates and caches
+ * are never source), and a .gitignore the user wrote is left alone. */
+FL_TEST(runner, state_directory_ignores_itself_for_git)
+{
+    const char *dir = temp_dir();
+    char flag[400], cmd_line[900];
+    snprintf(flag, sizeof flag, "--state-dir=%s/state", dir);
+    char *argv[] = {(char *)fixture_bin(), "-j", "1", "--progress=never", flag, "-k", "basic.passes", NULL};
+    cmd_result r;
+    run_cmd(&r, argv, NULL, 0);
+    FL_ASSERT_EQ_INT(r.code, 0);
+    cmd_result_free(&r);
+    snprintf(cmd_line, sizeof cmd_line, "cat '%s/state/.gitignore'; echo mine > '%s/state/.gitignore'", dir, dir);
+    char *cat[] = {"/bin/sh", "-c", cmd_line, NULL};
+    run_cmd(&r, cat, NULL, 0);
+    FL_ASSERT_CONTAINS(r.out, "\n*\n");
+    cmd_result_free(&r);
+    run_cmd(&r, argv, NULL, 0);
+    cmd_result_free(&r);
+    snprintf(cmd_line, sizeof cmd_line, "cat '%s/state/.gitignore'", dir);
+    run_cmd(&r, cat, NULL, 0);
+    FL_ASSERT_EQ_STR(r.out, "mine\n");
+    cmd_result_free(&r);
+}
+
 FL_TEST(runner, ini_file_gives_defaults_and_flags_win)
 {
     const char *dir = temp_dir();

@@ -67,6 +67,11 @@ def make_state_directory(project_dir, name):
     if os.path.isdir(path):
         return {}
     os.makedirs(path, exist_ok=True)
+    try:  # as forkless itself does (src/core/util.c): nothing in it is source
+        with open(os.path.join(path, ".gitignore"), "x") as ignore:
+            ignore.write("# Created by forkless: its state (durations, templates, caches) is not source.\n*\n")
+    except OSError:
+        pass
     return {project_dir: _stamp(project_dir)}
 
 
