@@ -111,10 +111,13 @@ int fl_fnmatch(const char *pattern, const char *text);
 void *fl_dl_open(const char *name, fl_error *err);
 void *fl_dl_sym(void *lib, const char *symbol);
 void fl_dl_close(void *lib);
-/* Asks the OS to kill this process when its parent dies (Linux; elsewhere nothing: the
- * worker then ends when it reads end-of-file on its channel).  For workers, so that a
- * coordinator killed with SIGKILL leaves no worker behind, even one stuck in a test. */
+/* Asks the OS to end this process and its process group (what its tests started) when its
+ * parent dies (Linux; elsewhere nothing: the worker then ends when it reads end-of-file on
+ * its channel).  For workers, so that a coordinator killed with SIGKILL leaves no worker
+ * behind, even one stuck in a test, nor the processes that test started. */
 void fl_die_with_parent(void);
+/* 1 where fl_die_with_parent does something. */
+int fl_can_die_with_parent(void);
 /* 1 while the process pid exists and has not ended (a zombie counts as ended). */
 int fl_process_alive(long pid);
 /* Sets (overwrites) an environment variable of this process. */

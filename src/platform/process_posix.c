@@ -611,13 +611,44 @@ void fl_dl_close(void *lib)
         dlclose(lib);
 }
 
+#if defined(__linux__)
+static pid_t original_parent;
+
+/* The coordinator died (the kernel's parent-death signal): take the whole process group
+ * along — this worker and whatever its tests started and left in it — instead of leaving
+ * a hung test's children running.  A stray signal while the parent lives is ignored. */
+static void on_parent_death(int signo)
+{
+    (void)signo;
+    if (getppid() != original_parent)
+        kill(getpgrp() == getpid() ? 0 : getpid(), SIGKILL); /* the group only if it is ours */
+}
+#endif
+
+int fl_can_die_with_parent(void)
+{
+#if defined(__linux__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 void fl_die_with_parent(void)
 {
 #if defined(__linux__)
-    pid_t parent = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) /* it died before the request took effect */
-        raise(SIGKILL);
+    /* A real-time signal of our own, not SIGTERM or SIGKILL: its handler can kill the
+     * group, and tests that handle SIGTERM themselves are not disturbed. */
+    int signo = SIGRTMIN + 1;
+    original_parent = getppid();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_parent_death;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(signo, &sa, NULL) != 0 || prctl(PR_SET_PDEATHSIG, signo) != 0)
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* at least this process */
+    if (getppid() != original_parent) /* it died before the request took effect */
+        on_parent_death(signo);
 #endif
 }
 

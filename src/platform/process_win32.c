@@ -1115,6 +1115,7 @@ void fl_dl_close(void *lib)
 /* Nothing to ask for: a worker is in its coordinator's job object (new_group), which
  * Windows kills when the coordinator's last handle to it closes, however it died. */
 void fl_die_with_parent(void) {}
+int fl_can_die_with_parent(void) { return 0; }
 
 int fl_process_alive(long pid)
 {

@@ -5,11 +5,13 @@
  * clone per worker), cold and then with the cached template.
  */
 #include <forkless/test.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "platform/platform.h"
 
 FL_TEST(python_adapter, unittest_suite_of_the_adapter_passes)
 {
@@ -237,4 +239,50 @@ FL_TEST(python_adapter, launch_cache_follows_the_interpreter_behind_a_link)
     FL_ASSERT_CONTAINS(r.out, want);
     FL_ASSERT(strstr(r.out, "interpreter1 ") && !strstr(strstr(r.out, "interpreter1 "), "interpreter1 " "\n"));
     cmd_result_free(&r);
+}
+
+/* A coordinator killed with SIGKILL while a Python test hangs: the worker and the process
+ * the test started go with it (Linux: the parent-death signal; elsewhere the worker ends
+ * at its next read or write). */
+FL_TEST(python_adapter, killed_coordinator_takes_the_worker_and_its_children)
+{
+    if (!fl_can_die_with_parent())
+        FL_SKIP("no parent-death signal on this platform");
+    const char *dir = temp_dir();
+    char path[900], when[900];
+    snprintf(path, sizeof path, "%s/test_hangs.py", dir);
+    FILE *f = fopen(path, "w");
+    FL_ASSERT_NOT_NULL(f);
+    fprintf(f,
+            "import os, subprocess, time, unittest\n\n\n"
+            "class Hangs(unittest.TestCase):\n"
+            "    def test_starts_a_child_and_hangs(self):\n"
+            "        child = subprocess.Popen(['sleep', '60'])\n"
+            "        with open(%s'%s/pids.tmp', 'w') as out:\n"
+            "            out.write('%%d %%d\\n' %% (os.getpid(), child.pid))\n"
+            "        os.rename('%s/pids.tmp', '%s/pids')\n"
+            "        time.sleep(60)\n",
+            "", dir, dir, dir);
+    fclose(f);
+    snprintf(when, sizeof when, "%s/pids", dir);
+    char python_flag[300];
+    snprintf(python_flag, sizeof python_flag, "--python=%s", python());
+    char *argv[] = {(char *)forkless_bin(), "run", "-j", "1", "--progress=never", python_flag, "--unittest",
+                    (char *)dir, NULL};
+    cmd_result r;
+    run_cmd_signal_when(&r, argv, NULL, when, SIGKILL);
+    cmd_result_free(&r);
+    long worker = 0, child = 0;
+    snprintf(path, sizeof path, "%s/pids", dir);
+    f = fopen(path, "r");
+    FL_ASSERT_NOT_NULL(f);
+    FL_ASSERT_EQ_INT(fscanf(f, "%ld %ld", &worker, &child), 2);
+    fclose(f);
+    int worker_gone = process_gone_within(worker, 3000), child_gone = process_gone_within(child, 3000);
+    if (!child_gone)
+        kill((pid_t)child, SIGKILL);
+    if (!worker_gone)
+        kill((pid_t)worker, SIGKILL);
+    FL_ASSERT(worker_gone);
+    FL_ASSERT(child_gone);
 }

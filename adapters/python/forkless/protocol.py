@@ -16,6 +16,7 @@ import atexit
 import functools
 import json
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -316,8 +317,38 @@ def _answer(worker, channel, command):
         sys.stderr.write("forkless worker: ignoring unknown command %r\n" % kind)
 
 
+def die_with_parent():
+    """Linux: when the coordinator dies (even SIGKILLed), end this worker and its process
+    group — what its tests started — as the C test API's workers do (fl_die_with_parent):
+    the kernel sends SIGRTMIN+1 at the parent's death and the handler kills the group.
+    Elsewhere, or without ctypes, nothing: the worker ends at its next read or write."""
+    if not sys.platform.startswith("linux") or not hasattr(signal, "SIGRTMIN"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+    except (ImportError, OSError):
+        return
+    parent = os.getppid()
+    signo = signal.SIGRTMIN + 1
+
+    def on_parent_death(received=None, frame=None):
+        if os.getppid() != parent:  # the group only if it is ours (forkless makes one per worker)
+            if os.getpgrp() == os.getpid():
+                os.killpg(0, signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    signal.signal(signo, on_parent_death)
+    PR_SET_PDEATHSIG = 1
+    if libc.prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0) != 0:
+        return
+    on_parent_death()  # in case it died before the request took effect
+
+
 def serve(worker, channel=None):
     """Say hello, answer commands until shutdown or end of file; return the exit status."""
+    if channel is None and CHANNEL_VARIABLE in os.environ:
+        die_with_parent()  # only when a coordinator started us (not a hand-driven session)
     channel = channel or Channel.from_environment()
     channel.hello(worker.name)
     # Load the tests right away, not on the first command: the workers that are not
