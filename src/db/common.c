@@ -1,7 +1,8 @@
 /*
  * common.c — small helpers every engine shares: run-id tokens, the naming scheme of our
  * clones, images and templates under construction (so that gc can recognise them from
- * their names alone), percent-decoding of URL paths and string formatting.
+ * their names alone), percent-decoding of URL paths, string formatting and the SQL text
+ * buffer of the server engines.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ void fl_db_new_run_id(char out[FL_DB_RUN_ID_MAX + 1])
 
 /* ---- names -------------------------------------------------------------------------------- */
 
-static uint32_t fnv1a32(const char *s)
+uint32_t fl_db_fnv1a32(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++) {
@@ -64,7 +65,7 @@ static int name_stem(char *buf, size_t size, size_t max_len, const char *stem,
         keep--; /* never cut inside a UTF-8 sequence */
     if (keep + 8 > size)
         return -1;
-    snprintf(buf, size, "%.*s%c%06x", (int)keep, stem, sep, (unsigned)(fnv1a32(stem) & 0xffffff));
+    snprintf(buf, size, "%.*s%c%06x", (int)keep, stem, sep, (unsigned)(fl_db_fnv1a32(stem) & 0xffffff));
     return 0;
 }
 
@@ -189,4 +190,53 @@ char *fl_db_redacted_dup(const char *url)
     if (s)
         fl_db_redact_url(url, s, size);
     return s;
+}
+
+/* ---- SQL text ---------------------------------------------------------------------------- */
+
+void fl_db_buf_add(fl_db_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *bigger = realloc(b->s, cap);
+        if (!bigger) {
+            b->failed = 1;
+            return;
+        }
+        b->s = bigger;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void fl_db_buf_puts(fl_db_buf *b, const char *s) { fl_db_buf_add(b, s, strlen(s)); }
+
+void fl_db_buf_printf(fl_db_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *tmp = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!tmp) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    fl_db_buf_add(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+void fl_db_buf_free(fl_db_buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
 }

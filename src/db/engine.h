@@ -52,6 +52,7 @@
 #define FL_DB_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "forkless/forkless.h"
@@ -214,6 +215,27 @@ char *fl_db_strdupf(const char *fmt, ...)
     ;
 /* A malloc'd redacted copy of url. */
 char *fl_db_redacted_dup(const char *url);
+/* FNV-1a, 32 bits: short stable hashes for names. */
+uint32_t fl_db_fnv1a32(const char *s);
+
+/* A growing SQL text for the server engines.  Out of memory does not abort (unlike
+ * core/util.h's fl_bytes): it sets `failed`, later appends do nothing, and the caller
+ * reports one error when it runs the text.  The engines add their own quoting on top
+ * (mysql.c my_buf_ident/literal, oracle_url.c ora_buf_ident/literal). */
+typedef struct fl_db_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} fl_db_buf;
+
+void fl_db_buf_add(fl_db_buf *b, const char *s, size_t n);
+void fl_db_buf_puts(fl_db_buf *b, const char *s);
+void fl_db_buf_printf(fl_db_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void fl_db_buf_free(fl_db_buf *b);
 
 /* The SQLite engine (sqlite.c). */
 extern const fl_db_engine fl_db_engine_sqlite;

@@ -61,60 +61,15 @@ static my_url *url_of(const fl_db_target *t) { return &((my_target *)t->priv)->u
 
 /* ---- strings ---------------------------------------------------------------------------- */
 
-void my_buf_add(my_buf *b, const char *s, size_t n)
+void my_buf_ident(fl_db_buf *b, const char *name)
 {
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *bigger = realloc(b->s, cap);
-        if (!bigger) {
-            b->failed = 1;
-            return;
-        }
-        b->s = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-void my_buf_puts(my_buf *b, const char *s) { my_buf_add(b, s, strlen(s)); }
-
-void my_buf_printf(my_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    char *tmp = malloc((size_t)n + 1);
-    if (!tmp) {
-        b->failed = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    my_buf_add(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-void my_buf_ident(my_buf *b, const char *name)
-{
-    my_buf_add(b, "`", 1);
+    fl_db_buf_add(b, "`", 1);
     for (const char *p = name; *p; p++)
-        my_buf_add(b, *p == '`' ? "``" : p, *p == '`' ? 2 : 1);
-    my_buf_add(b, "`", 1);
+        fl_db_buf_add(b, *p == '`' ? "``" : p, *p == '`' ? 2 : 1);
+    fl_db_buf_add(b, "`", 1);
 }
 
-void my_buf_literal(my_buf *b, MYSQL *m, const char *text)
+void my_buf_literal(fl_db_buf *b, MYSQL *m, const char *text)
 {
     size_t n = strlen(text);
     char *esc = malloc(2 * n + 1);
@@ -123,16 +78,10 @@ void my_buf_literal(my_buf *b, MYSQL *m, const char *text)
         return;
     }
     unsigned long len = fl_my.mysql_real_escape_string(m, esc, text, (unsigned long)n);
-    my_buf_add(b, "'", 1);
-    my_buf_add(b, esc, len);
-    my_buf_add(b, "'", 1);
+    fl_db_buf_add(b, "'", 1);
+    fl_db_buf_add(b, esc, len);
+    fl_db_buf_add(b, "'", 1);
     free(esc);
-}
-
-void my_buf_free(my_buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
 }
 
 /* ---- URLs --------------------------------------------------------------------------------- */
@@ -339,18 +288,18 @@ static int parse_mysql_url(const char *url, my_url *u, const char *shown, fl_err
 /* "scheme://authority/<name>?query" — the URL of another database on the same server. */
 static char *url_for_database(const my_url *u, const char *name)
 {
-    my_buf b = {0};
-    my_buf_printf(&b, "%s://%s/", u->scheme, u->authority);
+    fl_db_buf b = {0};
+    fl_db_buf_printf(&b, "%s://%s/", u->scheme, u->authority);
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         if (isalnum(*p) || *p == '_' || *p == '-' || *p == '.' || *p == '$')
-            my_buf_add(&b, (const char *)p, 1);
+            fl_db_buf_add(&b, (const char *)p, 1);
         else
-            my_buf_printf(&b, "%%%02X", *p);
+            fl_db_buf_printf(&b, "%%%02X", *p);
     }
     if (*u->query)
-        my_buf_printf(&b, "?%s", u->query);
+        fl_db_buf_printf(&b, "?%s", u->query);
     if (b.failed) {
-        my_buf_free(&b);
+        fl_db_buf_free(&b);
         return NULL;
     }
     return b.s;
@@ -434,33 +383,33 @@ int my_query_value(MYSQL *m, const char *sql, char **value, int *found, const ch
 }
 
 /* Runs a statement built in b (freeing it). */
-static int exec_buf(MYSQL *m, my_buf *b, const char *what, fl_error *err)
+static int exec_buf(MYSQL *m, fl_db_buf *b, const char *what, fl_error *err)
 {
     int rc = b->failed ? fl_error_set(err, FL_ERR_NOMEM, "out of memory")
                        : my_exec(m, b->s, what, err);
-    my_buf_free(b);
+    fl_db_buf_free(b);
     return rc;
 }
 
 static int schema_exists(MYSQL *m, const char *name, int *exists, fl_error *err)
 {
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ");
     my_buf_literal(&b, m, name);
     char *value = NULL;
     int rc = b.failed ? fl_error_set(err, FL_ERR_NOMEM, "out of memory")
                       : my_query_value(m, b.s, &value, exists, "listing databases", err);
     free(value);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     return rc;
 }
 
 static int drop_schema(MYSQL *m, const char *name, fl_error *err)
 {
-    my_buf b = {0};
+    fl_db_buf b = {0};
     char what[160];
     snprintf(what, sizeof what, "cannot drop database '%s'", name);
-    my_buf_puts(&b, "DROP DATABASE IF EXISTS ");
+    fl_db_buf_puts(&b, "DROP DATABASE IF EXISTS ");
     my_buf_ident(&b, name);
     return exec_buf(m, &b, what, err);
 }
@@ -502,13 +451,13 @@ static int lookup_template(MYSQL *m, const char *name, char **actual, char key[7
     *actual = NULL;
     if (key)
         key[0] = 0;
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT `actual`, `cache_key` FROM `forkless`.`templates` WHERE `name` = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT `actual`, `cache_key` FROM `forkless`.`templates` WHERE `name` = ");
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     int qrc = fl_my.mysql_real_query(m, b.s, b.len);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     if (qrc != 0) {
         if (meta_missing(m))
             return FL_OK;
@@ -533,13 +482,13 @@ static int lookup_template(MYSQL *m, const char *name, char **actual, char key[7
 static int is_kept(MYSQL *m, const char *name, int *kept, fl_error *err)
 {
     *kept = 0;
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT 1 FROM `forkless`.`kept` WHERE `name` = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT 1 FROM `forkless`.`kept` WHERE `name` = ");
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     int qrc = fl_my.mysql_real_query(m, b.s, b.len);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     if (qrc != 0)
         return meta_missing(m) ? FL_OK
                                : fl_error_set(err, FL_ERR_DB, "reading `forkless`.`kept`: %s",
@@ -554,13 +503,13 @@ static int is_kept(MYSQL *m, const char *name, int *kept, fl_error *err)
 
 static int forget_kept(MYSQL *m, const char *name, fl_error *err)
 {
-    my_buf b = {0};
-    my_buf_puts(&b, "DELETE FROM `forkless`.`kept` WHERE `name` = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DELETE FROM `forkless`.`kept` WHERE `name` = ");
     my_buf_literal(&b, m, name);
     if (b.failed)
         return fl_error_set(err, FL_ERR_NOMEM, "out of memory");
     int qrc = fl_my.mysql_real_query(m, b.s, b.len);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     if (qrc != 0 && !meta_missing(m))
         return fl_error_set(err, FL_ERR_DB, "updating `forkless`.`kept`: %s", fl_my.mysql_error(m));
     return FL_OK;
@@ -616,17 +565,17 @@ static void run_lock_name(const char *template_name, const char *run_id, char ou
 /* GET_LOCK(name, timeout): 1 when taken. */
 static int get_lock(MYSQL *m, const char *name, long timeout, int *taken, fl_error *err)
 {
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT GET_LOCK(");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT GET_LOCK(");
     my_buf_literal(&b, m, name);
-    my_buf_printf(&b, ", %ld)", timeout);
+    fl_db_buf_printf(&b, ", %ld)", timeout);
     char *value = NULL;
     int found = 0;
     int rc = b.failed ? fl_error_set(err, FL_ERR_NOMEM, "out of memory")
                       : my_query_value(m, b.s, &value, &found, "GET_LOCK", err);
     *taken = found && value && strcmp(value, "1") == 0;
     free(value);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     return rc;
 }
 
@@ -742,15 +691,15 @@ static int mysql_build_begin(fl_db_build *b, const char *run_id, fl_error *err)
     if (rc != FL_OK)
         return rc;
     rc = drop_schema(mb->conn, name, err);
-    my_buf sql = {0};
-    my_buf_puts(&sql, "CREATE DATABASE ");
+    fl_db_buf sql = {0};
+    fl_db_buf_puts(&sql, "CREATE DATABASE ");
     my_buf_ident(&sql, name);
     char what[160];
     snprintf(what, sizeof what, "cannot create the template database '%s'", name);
     if (rc == FL_OK)
         rc = exec_buf(mb->conn, &sql, what, err);
     else
-        my_buf_free(&sql);
+        fl_db_buf_free(&sql);
     if (rc != FL_OK)
         return rc;
     mb->begun = 1;
@@ -770,18 +719,18 @@ static int mysql_build_commit(fl_db_build *b, const char *key, fl_error *err)
                             b->name);
     if (rc == FL_OK)
         rc = ensure_meta(mb->conn, err);
-    my_buf sql = {0};
-    my_buf_puts(&sql, "REPLACE INTO `forkless`.`templates` (`name`, `actual`, `cache_key`) VALUES (");
+    fl_db_buf sql = {0};
+    fl_db_buf_puts(&sql, "REPLACE INTO `forkless`.`templates` (`name`, `actual`, `cache_key`) VALUES (");
     my_buf_literal(&sql, mb->conn, b->target->name);
-    my_buf_puts(&sql, ", ");
+    fl_db_buf_puts(&sql, ", ");
     my_buf_literal(&sql, mb->conn, b->name);
-    my_buf_puts(&sql, ", ");
+    fl_db_buf_puts(&sql, ", ");
     my_buf_literal(&sql, mb->conn, key);
-    my_buf_puts(&sql, ")");
+    fl_db_buf_puts(&sql, ")");
     if (rc == FL_OK)
         rc = exec_buf(mb->conn, &sql, "cannot record the template in `forkless`.`templates`", err);
     else
-        my_buf_free(&sql);
+        fl_db_buf_free(&sql);
     if (rc != FL_OK)
         return rc;
     mb->committed = 1;
@@ -989,10 +938,10 @@ static int mark_kept(MYSQL *m, const char *name, const char *run, const char *sl
 {
     if (strcmp(run, (const char *)ud) != 0 || strcmp(slot, "build") == 0)
         return FL_OK;
-    my_buf b = {0};
-    my_buf_puts(&b, "REPLACE INTO `forkless`.`kept` (`name`) VALUES (");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "REPLACE INTO `forkless`.`kept` (`name`) VALUES (");
     my_buf_literal(&b, m, name);
-    my_buf_puts(&b, ")");
+    fl_db_buf_puts(&b, ")");
     return exec_buf(m, &b, "cannot record a kept clone in `forkless`.`kept`", err);
 }
 
@@ -1068,13 +1017,13 @@ static int collect_schema(MYSQL *m, const char *name, const char *run, const cha
     if (g->current_build && strcmp(name, g->current_build) == 0)
         return FL_OK;
     run_lock_name(g->t->name, run, lock);
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT IS_USED_LOCK(");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT IS_USED_LOCK(");
     my_buf_literal(&b, m, lock);
-    my_buf_puts(&b, ")");
+    fl_db_buf_puts(&b, ")");
     int rc = b.failed ? fl_error_set(err, FL_ERR_NOMEM, "out of memory")
                       : my_query_value(m, b.s, &holder, &held, "IS_USED_LOCK", err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     free(holder);
     if (rc != FL_OK || held)
         return rc;

@@ -202,7 +202,7 @@ static int token_is_template(const char *s, size_t i, size_t end, sql_token kind
 
 /* Appends the clone's name in the style of the token it replaces: bare when the clone's
  * name can be written bare (it can when the template's could), else quoted. */
-static void put_clone_name(my_buf *out, const my_swap *sw, sql_token kind, char quote)
+static void put_clone_name(fl_db_buf *out, const my_swap *sw, sql_token kind, char quote)
 {
     int bare = kind == TOK_BARE, digits_only = 1;
     for (const char *p = sw->to; *p; p++) {
@@ -210,17 +210,17 @@ static void put_clone_name(my_buf *out, const my_swap *sw, sql_token kind, char 
         digits_only = digits_only && *p >= '0' && *p <= '9';
     }
     if (bare && !digits_only) {
-        my_buf_puts(out, sw->to);
+        fl_db_buf_puts(out, sw->to);
         return;
     }
     if (quote != '"') {
         my_buf_ident(out, sw->to);
         return;
     }
-    my_buf_puts(out, "\"");
+    fl_db_buf_puts(out, "\"");
     for (const char *p = sw->to; *p; p++)
-        my_buf_add(out, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-    my_buf_puts(out, "\"");
+        fl_db_buf_add(out, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    fl_db_buf_puts(out, "\"");
 }
 
 /* What the token s[i, end) of kind t is to the rewrite, last being the code character
@@ -272,7 +272,7 @@ void my_swap_modes(my_swap *sw, const char *sql_mode)
 my_swap_result my_swap_schema(const char *text, const my_swap *sw, char **out)
 {
     size_t n = strlen(text), i = 0, end;
-    my_buf b = {0};
+    fl_db_buf b = {0};
     char last = 0;         /* the last character of code before i (blanks, comments aside) */
     int other_uses = 0;    /* the name not as a qualifier: a table, alias, column, variable */
     int two_part = 0;      /* tpl.x rewritten: schema tpl, or a table or alias called tpl? */
@@ -288,7 +288,7 @@ my_swap_result my_swap_schema(const char *text, const my_swap *sw, char **out)
         if (use == TWO_PART || use == THREE_PART)
             put_clone_name(&b, sw, t, text[i]);
         else
-            my_buf_add(&b, text + i, end - i);
+            fl_db_buf_add(&b, text + i, end - i);
         if (t != TOK_BLANK && t != TOK_COMMENT)
             last = t == TOK_VAR ? '@' : text[end - 1];
         i = end;
@@ -300,7 +300,7 @@ my_swap_result my_swap_schema(const char *text, const my_swap *sw, char **out)
     if (result == MY_SWAP_OK)
         *out = b.s ? b.s : strdup("");
     else
-        my_buf_free(&b);
+        fl_db_buf_free(&b);
     return result == MY_SWAP_OK && !*out ? MY_SWAP_NOMEM : result;
 }
 
@@ -344,16 +344,16 @@ static MYSQL_RES *list_objects(MYSQL *m, const char *select, const char *schema_
                                const char *src, const char *tail, const char *what,
                                fl_error *err)
 {
-    my_buf b = {0};
-    my_buf_printf(&b, "%s WHERE %s = ", select, schema_col);
+    fl_db_buf b = {0};
+    fl_db_buf_printf(&b, "%s WHERE %s = ", select, schema_col);
     my_buf_literal(&b, m, src);
-    my_buf_printf(&b, " %s", tail);
+    fl_db_buf_printf(&b, " %s", tail);
     if (b.failed) {
         nomem(err);
         return NULL;
     }
     MYSQL_RES *res = my_query(m, b.s, what, err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     return res;
 }
 
@@ -361,17 +361,17 @@ static MYSQL_RES *list_objects(MYSQL *m, const char *select, const char *schema_
 static MYSQL_RES *show_create(MYSQL *m, const char *kind, const char *src, const char *name,
                               MYSQL_ROW *row, fl_error *err)
 {
-    my_buf b = {0};
-    my_buf_printf(&b, "SHOW CREATE %s ", kind);
+    fl_db_buf b = {0};
+    fl_db_buf_printf(&b, "SHOW CREATE %s ", kind);
     my_buf_ident(&b, src);
-    my_buf_puts(&b, ".");
+    fl_db_buf_puts(&b, ".");
     my_buf_ident(&b, name);
     char what[200];
     snprintf(what, sizeof what, "cannot read the definition of %s `%s`", kind, name);
     for (char *p = what + 31; *p && *p != ' '; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     MYSQL_RES *res = b.failed ? (nomem(err), NULL) : my_query(m, b.s, what, err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     if (res && !(*row = fl_my.mysql_fetch_row(res))) {
         fl_error_set(err, FL_ERR_DB, "%s: no definition returned", what);
         fl_my.mysql_free_result(res);
@@ -402,20 +402,20 @@ static int create_object(MYSQL *m, const char *kind, const char *name, const cha
                             "have the privileges SHOW VIEW / SELECT on mysql.proc / TRIGGER / "
                             "EVENT on the template)",
                             kind, name);
-    my_buf set = {0};
-    my_buf_puts(&set, "SET SESSION sql_mode = ");
+    fl_db_buf set = {0};
+    fl_db_buf_puts(&set, "SET SESSION sql_mode = ");
     my_buf_literal(&set, m, sql_mode ? sql_mode : "");
     int plain = is_ascii(ddl);
     if (cs_client && (plain || strncasecmp(cs_client, "utf8", 4) == 0)) {
-        my_buf_puts(&set, ", character_set_client = ");
+        fl_db_buf_puts(&set, ", character_set_client = ");
         my_buf_literal(&set, m, cs_client);
     }
     if (collation && (plain || strncasecmp(collation, "utf8", 4) == 0)) {
-        my_buf_puts(&set, ", collation_connection = ");
+        fl_db_buf_puts(&set, ", collation_connection = ");
         my_buf_literal(&set, m, collation);
     }
     if (time_zone) {
-        my_buf_puts(&set, ", time_zone = ");
+        fl_db_buf_puts(&set, ", time_zone = ");
         my_buf_literal(&set, m, time_zone);
     }
     my_swap sw = *clone;
@@ -426,7 +426,7 @@ static int create_object(MYSQL *m, const char *kind, const char *name, const cha
         rc = my_exec(m, set.s, "cannot set the session of the copy", err);
     if (rc == FL_OK)
         rc = my_exec(m, rewritten, what, err);
-    my_buf_free(&set);
+    fl_db_buf_free(&set);
     free(rewritten);
     return rc;
 }
@@ -456,18 +456,18 @@ int my_create_like(MYSQL *m, const char *src, const char *dst, fl_error *err)
         fl_my.mysql_free_result(res);
         return fl_error_set(err, FL_ERR_DB, "template database '%s' does not exist", src);
     }
-    my_buf b = {0};
-    my_buf_puts(&b, "CREATE DATABASE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "CREATE DATABASE ");
     my_buf_ident(&b, dst);
     if (row[0])
-        my_buf_printf(&b, " CHARACTER SET %s", row[0]);
+        fl_db_buf_printf(&b, " CHARACTER SET %s", row[0]);
     if (row[1])
-        my_buf_printf(&b, " COLLATE %s", row[1]);
+        fl_db_buf_printf(&b, " COLLATE %s", row[1]);
     fl_my.mysql_free_result(res);
     char what[160];
     snprintf(what, sizeof what, "cannot create database '%s'", dst);
     int rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     return rc;
 }
 
@@ -479,7 +479,7 @@ typedef struct table_info {
     int is_sequence;
     unsigned long long bytes; /* data + index size, for sharing the work out */
     int taken;                /* given to a copy job */
-    my_buf columns; /* the non-generated columns, quoted, comma-separated */
+    fl_db_buf columns; /* the non-generated columns, quoted, comma-separated */
 } table_info;
 
 typedef struct table_list {
@@ -492,7 +492,7 @@ static void free_tables(table_list *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].name);
         free(l->v[i].engine);
-        my_buf_free(&l->v[i].columns);
+        fl_db_buf_free(&l->v[i].columns);
     }
     free(l->v);
     l->v = NULL;
@@ -582,7 +582,7 @@ static int list_columns(MYSQL *m, const char *src, table_list *tables, fl_error 
         if (!t || t->is_sequence)
             continue;
         if (t->columns.len)
-            my_buf_puts(&t->columns, ", ");
+            fl_db_buf_puts(&t->columns, ", ");
         my_buf_ident(&t->columns, row[1]);
     }
     fl_my.mysql_free_result(res);
@@ -603,24 +603,24 @@ static int create_sequence(MYSQL *m, const char *src, const char *dst, const cha
     snprintf(what, sizeof what, "cannot create sequence `%s` in the clone", name);
     int rc = my_exec(m, row[1], what, err);
     fl_my.mysql_free_result(res);
-    my_buf b = {0};
-    my_buf_puts(&b, "SELECT next_not_cached_value FROM ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT next_not_cached_value FROM ");
     my_buf_ident(&b, src);
-    my_buf_puts(&b, ".");
+    fl_db_buf_puts(&b, ".");
     my_buf_ident(&b, name);
     char *next = NULL;
     int found = 0;
     if (rc == FL_OK)
         rc = b.failed ? nomem(err) : my_query_value(m, b.s, &next, &found, what, err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     if (rc == FL_OK && found) {
-        my_buf_puts(&b, "DO SETVAL(");
+        fl_db_buf_puts(&b, "DO SETVAL(");
         my_buf_ident(&b, dst);
-        my_buf_puts(&b, ".");
+        fl_db_buf_puts(&b, ".");
         my_buf_ident(&b, name);
-        my_buf_printf(&b, ", %s, 0)", next);
+        fl_db_buf_printf(&b, ", %s, 0)", next);
         rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
-        my_buf_free(&b);
+        fl_db_buf_free(&b);
     }
     free(next);
     return rc;
@@ -652,19 +652,19 @@ static int copy_rows(MYSQL *m, const char *src, const char *dst, const table_inf
 {
     if (!t->columns.len || strcasecmp(t->engine, "BLACKHOLE") == 0)
         return FL_OK;
-    my_buf b = {0};
-    my_buf_puts(&b, "INSERT INTO ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "INSERT INTO ");
     my_buf_ident(&b, dst);
-    my_buf_puts(&b, ".");
+    fl_db_buf_puts(&b, ".");
     my_buf_ident(&b, t->name);
-    my_buf_printf(&b, " (%s) SELECT %s FROM ", t->columns.s, t->columns.s);
+    fl_db_buf_printf(&b, " (%s) SELECT %s FROM ", t->columns.s, t->columns.s);
     my_buf_ident(&b, src);
-    my_buf_puts(&b, ".");
+    fl_db_buf_puts(&b, ".");
     my_buf_ident(&b, t->name);
     char what[200];
     snprintf(what, sizeof what, "cannot copy the rows of table `%s`", t->name);
     int rc = b.failed ? nomem(err) : my_exec(m, b.s, what, err);
-    my_buf_free(&b);
+    fl_db_buf_free(&b);
     return rc;
 }
 
@@ -1078,14 +1078,14 @@ static int run_client(char *const *argv, char **env, const char *what, int error
     int rc = fl_spawn(&o, &p, err);
     if (rc != FL_OK)
         return fl_error_prefix(err, "%s", what);
-    my_buf out = {0};
+    fl_db_buf out = {0};
     fl_stream *s = fl_proc_output(p);
     for (;;) {
         char buf[4096];
         long n = fl_stream_read(s, buf, sizeof buf);
         if (n > 0) {
             if (out.len < 4000)
-                my_buf_add(&out, buf, (size_t)n);
+                fl_db_buf_add(&out, buf, (size_t)n);
             continue;
         }
         if (n == 0 || n == FL_STREAM_ERROR)
@@ -1110,7 +1110,7 @@ static int run_client(char *const *argv, char **env, const char *what, int error
                           "%s failed (it went on after this error and exited 0): %.*s", what,
                           (int)strcspn(line, "\r\n"), line);
     }
-    my_buf_free(&out);
+    fl_db_buf_free(&out);
     return rc;
 }
 

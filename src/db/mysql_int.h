@@ -31,25 +31,11 @@ typedef struct my_url {
     unsigned copy_jobs;       /* ?copy_jobs=: connections copying tables per clone, default 4 */
 } my_url;
 
-/* A growing string for statements. */
-typedef struct my_buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} my_buf;
-
-void my_buf_add(my_buf *b, const char *s, size_t n);
-void my_buf_puts(my_buf *b, const char *s);
-void my_buf_printf(my_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* Quoting on top of engine.h's fl_db_buf (the SQL text of statements). */
 /* Appends `name` with backquotes doubled. */
-void my_buf_ident(my_buf *b, const char *name);
+void my_buf_ident(fl_db_buf *b, const char *name);
 /* Appends 'text' escaped for the connection's character set. */
-void my_buf_literal(my_buf *b, MYSQL *m, const char *text);
-void my_buf_free(my_buf *b);
+void my_buf_literal(fl_db_buf *b, MYSQL *m, const char *text);
 
 /* Opens a connection to the server of u, no default database.  shown names the server in
  * errors (a redacted URL). */

@@ -189,8 +189,8 @@ static int lookup_template(ora_db *db, const char *name, char **actual, char key
     *actual = NULL;
     if (key)
         key[0] = 0;
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT \"ACTUAL\", \"CACHE_KEY\" FROM \"FORKLESS_TEMPLATES\" WHERE \"NAME\" = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT \"ACTUAL\", \"CACHE_KEY\" FROM \"FORKLESS_TEMPLATES\" WHERE \"NAME\" = ");
     ora_buf_literal(&b, name);
     ora_rows rows;
     fl_error one = {0};
@@ -236,18 +236,18 @@ static int is_listed(const ora_rows *rows, const char *name)
 
 static int mark_kept(ora_db *db, const char *name, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "MERGE INTO \"FORKLESS_KEPT\" K USING (SELECT ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "MERGE INTO \"FORKLESS_KEPT\" K USING (SELECT ");
     ora_buf_literal(&b, name);
-    ora_buf_puts(&b, " AS \"NAME\" FROM DUAL) S ON (K.\"NAME\" = S.\"NAME\") WHEN NOT MATCHED "
+    fl_db_buf_puts(&b, " AS \"NAME\" FROM DUAL) S ON (K.\"NAME\" = S.\"NAME\") WHEN NOT MATCHED "
                      "THEN INSERT (\"NAME\", \"KEPT_AT\") VALUES (S.\"NAME\", SYSTIMESTAMP)");
     return ora_exec_buf(db, &b, NULL, "cannot record a kept clone in FORKLESS_KEPT", err);
 }
 
 static int forget_kept(ora_db *db, const char *name, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DELETE FROM \"FORKLESS_KEPT\" WHERE \"NAME\" = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DELETE FROM \"FORKLESS_KEPT\" WHERE \"NAME\" = ");
     ora_buf_literal(&b, name);
     return ora_exec_buf(db, &b, ok_missing_table, "cannot update FORKLESS_KEPT", err);
 }
@@ -305,14 +305,14 @@ static uint32_t fnv1a32(const char *s)
 static int request_lock(ora_db *db, const char *name, const char *mode, int timeout,
                         const char *what, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DECLARE h VARCHAR2(128); r INTEGER; BEGIN DBMS_LOCK.ALLOCATE_UNIQUE(");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DECLARE h VARCHAR2(128); r INTEGER; BEGIN DBMS_LOCK.ALLOCATE_UNIQUE(");
     ora_buf_literal(&b, name);
-    ora_buf_printf(&b, ", h); r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.%s, %d, FALSE); IF r NOT IN "
+    fl_db_buf_printf(&b, ", h); r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.%s, %d, FALSE); IF r NOT IN "
                        "(0, 4) THEN RAISE_APPLICATION_ERROR(-20101, 'lock ' || ",
                    mode, timeout);
     ora_buf_literal(&b, name);
-    ora_buf_puts(&b, " || ' not granted: DBMS_LOCK.REQUEST returned ' || r); END IF; END;");
+    fl_db_buf_puts(&b, " || ' not granted: DBMS_LOCK.REQUEST returned ' || r); END IF; END;");
     return ora_exec_buf(db, &b, NULL, what, err);
 }
 
@@ -332,10 +332,10 @@ static int run_is_alive(ora_db *db, const char *run_id, int *alive, fl_error *er
 {
     char name[64];
     run_lock_name(run_id, name);
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DECLARE h VARCHAR2(128); r INTEGER; BEGIN DBMS_LOCK.ALLOCATE_UNIQUE(");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DECLARE h VARCHAR2(128); r INTEGER; BEGIN DBMS_LOCK.ALLOCATE_UNIQUE(");
     ora_buf_literal(&b, name);
-    ora_buf_puts(&b, ", h); r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.X_MODE, 0, FALSE); IF r = 0 "
+    fl_db_buf_puts(&b, ", h); r := DBMS_LOCK.REQUEST(h, DBMS_LOCK.X_MODE, 0, FALSE); IF r = 0 "
                      "THEN r := DBMS_LOCK.RELEASE(h); ELSIF r = 1 THEN "
                      "RAISE_APPLICATION_ERROR(-20100, 'alive'); ELSE "
                      "RAISE_APPLICATION_ERROR(-20101, 'DBMS_LOCK.REQUEST returned ' || r); END "
@@ -428,23 +428,23 @@ static int oracle_build_commit(fl_db_build *b, const char *key, fl_error *err)
         return fl_error_set(err, FL_ERR_DB,
                             "the template user %s is gone: the setup command dropped it",
                             b->name);
-    ora_buf sql = {0};
-    ora_buf_puts(&sql, "ALTER USER ");
+    fl_db_buf sql = {0};
+    fl_db_buf_puts(&sql, "ALTER USER ");
     ora_buf_ident(&sql, b->name);
-    ora_buf_puts(&sql, " ACCOUNT LOCK");
+    fl_db_buf_puts(&sql, " ACCOUNT LOCK");
     if (rc == FL_OK)
         rc = ora_exec_buf(&ob->db, &sql, NULL, "cannot lock the built template user", err);
     else
-        ora_buf_free(&sql);
+        fl_db_buf_free(&sql);
     if (rc == FL_OK)
         rc = ensure_meta(&ob->db, err);
-    ora_buf_puts(&sql, "MERGE INTO \"FORKLESS_TEMPLATES\" M USING (SELECT ");
+    fl_db_buf_puts(&sql, "MERGE INTO \"FORKLESS_TEMPLATES\" M USING (SELECT ");
     ora_buf_literal(&sql, b->target->name);
-    ora_buf_puts(&sql, " AS \"NAME\", ");
+    fl_db_buf_puts(&sql, " AS \"NAME\", ");
     ora_buf_literal(&sql, b->name);
-    ora_buf_puts(&sql, " AS \"ACTUAL\", ");
+    fl_db_buf_puts(&sql, " AS \"ACTUAL\", ");
     ora_buf_literal(&sql, key);
-    ora_buf_puts(&sql, " AS \"CACHE_KEY\" FROM DUAL) S ON (M.\"NAME\" = S.\"NAME\") WHEN MATCHED "
+    fl_db_buf_puts(&sql, " AS \"CACHE_KEY\" FROM DUAL) S ON (M.\"NAME\" = S.\"NAME\") WHEN MATCHED "
                        "THEN UPDATE SET M.\"ACTUAL\" = S.\"ACTUAL\", M.\"CACHE_KEY\" = "
                        "S.\"CACHE_KEY\", M.\"BUILT_AT\" = SYSTIMESTAMP WHEN NOT MATCHED THEN "
                        "INSERT (\"NAME\", \"ACTUAL\", \"CACHE_KEY\", \"BUILT_AT\") VALUES "
@@ -453,7 +453,7 @@ static int oracle_build_commit(fl_db_build *b, const char *key, fl_error *err)
         rc = ora_exec_buf(&ob->db, &sql, NULL, "cannot record the template in FORKLESS_TEMPLATES",
                           err);
     else
-        ora_buf_free(&sql);
+        fl_db_buf_free(&sql);
     if (rc != FL_OK)
         return rc;
     ob->committed = 1;
@@ -541,13 +541,13 @@ static const char *const datapump_rights[] = {"DATAPUMP_IMP_FULL_DATABASE",
 static const char *const pdb_rights[] = {"CREATE PLUGGABLE DATABASE", "SET CONTAINER", NULL};
 
 /* Adds to missing each of need the session does not have (*count of them). */
-static void missing_rights(const ora_rows *have, const char *const *need, ora_buf *missing,
+static void missing_rights(const ora_rows *have, const char *const *need, fl_db_buf *missing,
                            size_t *count)
 {
     enum { NAMED = 4 }; /* messages stay readable: the rest are counted */
     for (size_t i = 0; need[i]; i++)
         if (!is_listed(have, need[i]) && (*count)++ < NAMED)
-            ora_buf_printf(missing, "%s%s", missing->len ? ", " : "", need[i]);
+            fl_db_buf_printf(missing, "%s%s", missing->len ? ", " : "", need[i]);
 }
 
 /* The migrate method's command: FORKLESS_ORACLE_SETUP (see docs/oracle.md). */
@@ -582,23 +582,23 @@ static int migrate_command(fl_db_run *r, ora_run *mr, fl_error *err)
 }
 
 /* Why kind cannot be used here ("" when it can), given the session's rights. */
-static int why_not(fl_db_run *r, int kind, const ora_rows *rights, ora_buf *why, fl_error *err)
+static int why_not(fl_db_run *r, int kind, const ora_rows *rights, fl_db_buf *why, fl_error *err)
 {
     ora_run *mr = r->priv;
     const ora_url *u = url_of(r->target);
-    ora_buf missing = {0};
+    fl_db_buf missing = {0};
     size_t nmissing = 0;
     int sys = strcmp(mr->lock.user, "SYS") == 0;
     if (kind == KIND_PDB) {
         if (mr->sv.con_id <= 2)
-            ora_buf_puts(why, mr->sv.con_id == 1
+            fl_db_buf_puts(why, mr->sv.con_id == 1
                                   ? "the URL connects to the CDB root, not to a pluggable database"
                               : mr->sv.major < 12
                                   ? "the URL connects to a pre-12c database (no PDBs)"
                                   : "the URL connects to a database that is not a container "
                                     "database (no PDBs)");
         else if (!u->easy)
-            ora_buf_puts(why, "the URL names a TNS alias; a clone's URL needs host:port/service");
+            fl_db_buf_puts(why, "the URL names a TNS alias; a clone's URL needs host:port/service");
         else if (!sys)
             missing_rights(rights, pdb_rights, &missing, &nmissing);
     } else {
@@ -608,23 +608,23 @@ static int why_not(fl_db_run *r, int kind, const ora_rows *rights, ora_buf *why,
             missing_rights(rights, u->datapump ? datapump_rights : metadata_rights, &missing,
                            &nmissing);
         if (kind == KIND_MIGRATE && !mr->setup_argv)
-            ora_buf_puts(why, "no setup command to fill each clone with (FORKLESS_ORACLE_SETUP)");
+            fl_db_buf_puts(why, "no setup command to fill each clone with (FORKLESS_ORACLE_SETUP)");
     }
     if (nmissing > 4)
-        ora_buf_printf(why, "%sthe user %s lacks %s and %zu more privileges (docs/oracle.md "
+        fl_db_buf_printf(why, "%sthe user %s lacks %s and %zu more privileges (docs/oracle.md "
                        "lists them)",
                        why->len ? "; " : "", mr->lock.user, missing.s, nmissing - 4);
     else if (nmissing)
-        ora_buf_printf(why, "%sthe user %s lacks %s", why->len ? "; " : "", mr->lock.user,
+        fl_db_buf_printf(why, "%sthe user %s lacks %s", why->len ? "; " : "", mr->lock.user,
                        missing.s);
-    ora_buf_free(&missing);
+    fl_db_buf_free(&missing);
     if (kind == KIND_SCHEMA && !why->len) {
         char *problems = NULL;
         int rc = ora_schema_check(&mr->lock, &mr->sv, mr->source, u->datapump, &problems, err);
         if (rc != FL_OK)
             return rc;
         if (problems)
-            ora_buf_puts(why, problems);
+            fl_db_buf_puts(why, problems);
         free(problems);
     }
     return why->failed ? nomem(err) : FL_OK;
@@ -640,26 +640,26 @@ static int choose_kind(fl_db_run *r, const char *method, fl_error *err)
     if (rc != FL_OK)
         return rc;
     int auto_pick = strcmp(method, "auto") == 0;
-    ora_buf reasons = {0};
+    fl_db_buf reasons = {0};
     rc = FL_ERR_DB;
     for (int kind = KIND_SCHEMA; kind <= KIND_MIGRATE; kind++) {
         if (!auto_pick && strcmp(kind_names[kind], method) != 0)
             continue;
-        ora_buf why = {0};
+        fl_db_buf why = {0};
         int one = why_not(r, kind, &rights, &why, err);
         if (one != FL_OK) {
-            ora_buf_free(&why);
+            fl_db_buf_free(&why);
             rc = one;
             break;
         }
         if (!why.len) {
             mr->kind = kind;
-            ora_buf_free(&why);
+            fl_db_buf_free(&why);
             rc = FL_OK;
             break;
         }
-        ora_buf_printf(&reasons, "%s%s: %s", reasons.len ? "; " : "", kind_names[kind], why.s);
-        ora_buf_free(&why);
+        fl_db_buf_printf(&reasons, "%s%s: %s", reasons.len ? "; " : "", kind_names[kind], why.s);
+        fl_db_buf_free(&why);
     }
     if (rc == FL_ERR_DB && reasons.len && auto_pick)
         fl_error_set(err, FL_ERR_DB,
@@ -668,7 +668,7 @@ static int choose_kind(fl_db_run *r, const char *method, fl_error *err)
     else if (rc == FL_ERR_DB && reasons.len)
         fl_error_set(err, FL_ERR_DB, "the %s method cannot be used for '%s': %s", method,
                      r->target->redacted, reasons.s + strlen(method) + 2);
-    ora_buf_free(&reasons);
+    fl_db_buf_free(&reasons);
     ora_rows_free(&rights);
     return rc;
 }

@@ -80,8 +80,8 @@ int ora_server_facts(ora_db *db, ora_server *out, fl_error *err)
 
 int ora_user_exists(ora_db *db, const char *name, int *exists, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT USERNAME FROM ALL_USERS WHERE USERNAME = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT USERNAME FROM ALL_USERS WHERE USERNAME = ");
     ora_buf_literal(&b, name);
     ora_rows rows;
     int rc = ora_query_buf(db, &b, &rows, "listing users", err);
@@ -91,9 +91,9 @@ int ora_user_exists(ora_db *db, const char *name, int *exists, fl_error *err)
 }
 
 /* " DATAFILE 'dir/NAME.dbf' SIZE 20M REUSE AUTOEXTEND ON NEXT 10M MAXSIZE 2G" (or TEMPFILE). */
-static void file_clause(ora_buf *b, const ora_user_opts *o, const char *kind, const char *file)
+static void file_clause(fl_db_buf *b, const ora_user_opts *o, const char *kind, const char *file)
 {
-    ora_buf_printf(b, " %s", kind);
+    fl_db_buf_printf(b, " %s", kind);
     int omf = o->datafiles && strcmp(o->datafiles, "omf") == 0;
     if (!omf) {
         size_t dir_len = o->datafiles ? strlen(o->datafiles) : 0;
@@ -105,11 +105,11 @@ static void file_clause(ora_buf *b, const ora_user_opts *o, const char *kind, co
             b->failed = 1;
             return;
         }
-        ora_buf_puts(b, " ");
+        fl_db_buf_puts(b, " ");
         ora_buf_literal(b, path);
         free(path);
     }
-    ora_buf_printf(b, " SIZE %s%s AUTOEXTEND ON NEXT 10M MAXSIZE %s", o->size,
+    fl_db_buf_printf(b, " SIZE %s%s AUTOEXTEND ON NEXT 10M MAXSIZE %s", o->size,
                    omf ? "" : " REUSE", o->maxsize);
 }
 
@@ -123,8 +123,8 @@ static int create_tablespaces(ora_db *db, const ora_user_opts *o, const char *na
 {
     char temp[ORA_NAME_MAX_NEW + 8];
     snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
-    ora_buf b = {0};
-    ora_buf_puts(&b, "CREATE TABLESPACE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "CREATE TABLESPACE ");
     ora_buf_ident(&b, name);
     file_clause(&b, o, "DATAFILE", name);
     char what[200];
@@ -133,7 +133,7 @@ static int create_tablespaces(ora_db *db, const ora_user_opts *o, const char *na
     if (rc != FL_OK)
         return rc;
     made->tablespace = 1;
-    ora_buf_puts(&b, "CREATE TEMPORARY TABLESPACE ");
+    fl_db_buf_puts(&b, "CREATE TEMPORARY TABLESPACE ");
     ora_buf_ident(&b, temp);
     file_clause(&b, o, "TEMPFILE", temp);
     snprintf(what, sizeof what, "cannot create temporary tablespace %s", temp);
@@ -144,10 +144,10 @@ static int create_tablespaces(ora_db *db, const ora_user_opts *o, const char *na
 
 static void drop_tablespace(ora_db *db, const char *name)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DROP TABLESPACE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DROP TABLESPACE ");
     ora_buf_ident(&b, name);
-    ora_buf_puts(&b, " INCLUDING CONTENTS AND DATAFILES");
+    fl_db_buf_puts(&b, " INCLUDING CONTENTS AND DATAFILES");
     ora_exec_buf(db, &b, ok_missing_tablespace, "cannot drop tablespace", NULL);
 }
 
@@ -171,14 +171,14 @@ static int grant_django_set(ora_db *db, const char *name, fl_error *err)
 {
     char what[200];
     snprintf(what, sizeof what, "cannot grant privileges to %s", name);
-    ora_buf b = {0};
-    ora_buf_puts(&b, "GRANT CREATE SESSION, CREATE TABLE, CREATE SEQUENCE, CREATE PROCEDURE, "
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "GRANT CREATE SESSION, CREATE TABLE, CREATE SEQUENCE, CREATE PROCEDURE, "
                      "CREATE TRIGGER TO ");
     ora_buf_ident(&b, name);
     int rc = ora_exec_buf(db, &b, NULL, what, err);
     static const char *const optional[] = {"CREATE VIEW", "CREATE MATERIALIZED VIEW"};
     for (size_t i = 0; rc == FL_OK && i < sizeof optional / sizeof optional[0]; i++) {
-        ora_buf_printf(&b, "GRANT %s TO ", optional[i]);
+        fl_db_buf_printf(&b, "GRANT %s TO ", optional[i]);
         ora_buf_ident(&b, name);
         rc = ora_exec_buf(db, &b, ok_no_privilege, what, err);
     }
@@ -199,10 +199,10 @@ static int is_privilege_name(const char *p)
 static int copy_system_privileges(ora_db *db, const char *from, const char *name,
                                   const char *what, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT PRIVILEGE, ADMIN_OPTION FROM DBA_SYS_PRIVS WHERE GRANTEE = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT PRIVILEGE, ADMIN_OPTION FROM DBA_SYS_PRIVS WHERE GRANTEE = ");
     ora_buf_literal(&b, from);
-    ora_buf_puts(&b, " ORDER BY PRIVILEGE");
+    fl_db_buf_puts(&b, " ORDER BY PRIVILEGE");
     ora_rows rows;
     int rc = ora_query_buf(db, &b, &rows, "reading the template user's privileges", err);
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
@@ -212,10 +212,10 @@ static int copy_system_privileges(ora_db *db, const char *from, const char *name
                               priv ? priv : "(null)");
             break;
         }
-        ora_buf_printf(&b, "GRANT %s TO ", priv);
+        fl_db_buf_printf(&b, "GRANT %s TO ", priv);
         ora_buf_ident(&b, name);
         if (admin && strcmp(admin, "YES") == 0)
-            ora_buf_puts(&b, " WITH ADMIN OPTION");
+            fl_db_buf_puts(&b, " WITH ADMIN OPTION");
         rc = ora_exec_buf(db, &b, NULL, what, err);
     }
     ora_rows_free(&rows);
@@ -225,20 +225,20 @@ static int copy_system_privileges(ora_db *db, const char *from, const char *name
 static int copy_roles(ora_db *db, const char *from, const char *name, const char *what,
                       fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT GRANTED_ROLE, ADMIN_OPTION FROM DBA_ROLE_PRIVS WHERE GRANTEE = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT GRANTED_ROLE, ADMIN_OPTION FROM DBA_ROLE_PRIVS WHERE GRANTEE = ");
     ora_buf_literal(&b, from);
-    ora_buf_puts(&b, " ORDER BY GRANTED_ROLE");
+    fl_db_buf_puts(&b, " ORDER BY GRANTED_ROLE");
     ora_rows rows;
     int rc = ora_query_buf(db, &b, &rows, "reading the template user's roles", err);
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
         const char *role = ora_cell(&rows, i, 0), *admin = ora_cell(&rows, i, 1);
-        ora_buf_puts(&b, "GRANT ");
+        fl_db_buf_puts(&b, "GRANT ");
         ora_buf_ident(&b, role ? role : "");
-        ora_buf_puts(&b, " TO ");
+        fl_db_buf_puts(&b, " TO ");
         ora_buf_ident(&b, name);
         if (admin && strcmp(admin, "YES") == 0)
-            ora_buf_puts(&b, " WITH ADMIN OPTION");
+            fl_db_buf_puts(&b, " WITH ADMIN OPTION");
         rc = ora_exec_buf(db, &b, NULL, what, err);
     }
     ora_rows_free(&rows);
@@ -249,13 +249,13 @@ static int copy_roles(ora_db *db, const char *from, const char *name, const char
 static int copy_object_privileges(ora_db *db, const char *from, const char *name,
                                   const char *what, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT P.PRIVILEGE, P.OWNER, P.TABLE_NAME, P.GRANTABLE, CASE WHEN EXISTS "
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT P.PRIVILEGE, P.OWNER, P.TABLE_NAME, P.GRANTABLE, CASE WHEN EXISTS "
                      "(SELECT 1 FROM DBA_DIRECTORIES D WHERE D.OWNER = P.OWNER AND "
                      "D.DIRECTORY_NAME = P.TABLE_NAME) THEN 'DIRECTORY' END FROM DBA_TAB_PRIVS "
                      "P WHERE P.GRANTEE = ");
     ora_buf_literal(&b, from);
-    ora_buf_puts(&b, " ORDER BY P.OWNER, P.TABLE_NAME, P.PRIVILEGE");
+    fl_db_buf_puts(&b, " ORDER BY P.OWNER, P.TABLE_NAME, P.PRIVILEGE");
     ora_rows rows;
     int rc = ora_query_buf(db, &b, &rows, "reading the template user's object privileges", err);
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
@@ -267,17 +267,17 @@ static int copy_object_privileges(ora_db *db, const char *from, const char *name
                               priv ? priv : "(null)");
             break;
         }
-        ora_buf_printf(&b, "GRANT %s ON ", priv);
+        fl_db_buf_printf(&b, "GRANT %s ON ", priv);
         if (kind) {
-            ora_buf_puts(&b, "DIRECTORY ");
+            fl_db_buf_puts(&b, "DIRECTORY ");
             ora_buf_ident(&b, object ? object : "");
         } else {
             ora_buf_ident2(&b, owner ? owner : "", object ? object : "");
         }
-        ora_buf_puts(&b, " TO ");
+        fl_db_buf_puts(&b, " TO ");
         ora_buf_ident(&b, name);
         if (grantable && strcmp(grantable, "YES") == 0)
-            ora_buf_puts(&b, " WITH GRANT OPTION");
+            fl_db_buf_puts(&b, " WITH GRANT OPTION");
         rc = ora_exec_buf(db, &b, NULL, what, err);
     }
     ora_rows_free(&rows);
@@ -291,23 +291,23 @@ int ora_create_user(ora_db *db, const ora_user_opts *o, const char *name, const 
     snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
     made_objects made = {0, 0, 0};
     int rc = create_tablespaces(db, o, name, &made, err);
-    ora_buf b = {0};
-    ora_buf_puts(&b, "CREATE USER ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "CREATE USER ");
     ora_buf_ident(&b, name);
-    ora_buf_puts(&b, " IDENTIFIED BY ");
+    fl_db_buf_puts(&b, " IDENTIFIED BY ");
     ora_buf_ident(&b, password);
-    ora_buf_puts(&b, " DEFAULT TABLESPACE ");
+    fl_db_buf_puts(&b, " DEFAULT TABLESPACE ");
     ora_buf_ident(&b, name);
-    ora_buf_puts(&b, " TEMPORARY TABLESPACE ");
+    fl_db_buf_puts(&b, " TEMPORARY TABLESPACE ");
     ora_buf_ident(&b, temp);
-    ora_buf_puts(&b, " QUOTA UNLIMITED ON ");
+    fl_db_buf_puts(&b, " QUOTA UNLIMITED ON ");
     ora_buf_ident(&b, name);
     char what[200];
     snprintf(what, sizeof what, "cannot create user %s", name);
     if (rc == FL_OK)
         rc = ora_exec_buf(db, &b, NULL, what, err);
     else
-        ora_buf_free(&b);
+        fl_db_buf_free(&b);
     made.user = rc == FL_OK;
     snprintf(what, sizeof what, "cannot grant %s the privileges of %s", name,
              grants_from ? grants_from : "a test user");
@@ -330,10 +330,10 @@ int ora_drop_user(ora_db *db, const char *name, fl_error *err)
     snprintf(what, sizeof what, "cannot drop user %s", name);
     int rc = FL_OK;
     for (int attempt = 0;; attempt++) {
-        ora_buf b = {0};
-        ora_buf_puts(&b, "DROP USER ");
+        fl_db_buf b = {0};
+        fl_db_buf_puts(&b, "DROP USER ");
         ora_buf_ident(&b, name);
-        ora_buf_puts(&b, " CASCADE");
+        fl_db_buf_puts(&b, " CASCADE");
         fl_error one = {0};
         rc = ora_exec_buf(db, &b, ok_missing_user, what, &one);
         if (rc == FL_OK || db->last_code != 1940 || attempt >= 20) {
@@ -347,10 +347,10 @@ int ora_drop_user(ora_db *db, const char *name, fl_error *err)
     snprintf(temp, sizeof temp, "%s%s", name, ORA_TEMP_SUFFIX);
     const char *spaces[] = {name, temp};
     for (size_t i = 0; rc == FL_OK && i < 2; i++) {
-        ora_buf b = {0};
-        ora_buf_puts(&b, "DROP TABLESPACE ");
+        fl_db_buf b = {0};
+        fl_db_buf_puts(&b, "DROP TABLESPACE ");
         ora_buf_ident(&b, spaces[i]);
-        ora_buf_puts(&b, " INCLUDING CONTENTS AND DATAFILES");
+        fl_db_buf_puts(&b, " INCLUDING CONTENTS AND DATAFILES");
         snprintf(what, sizeof what, "cannot drop tablespace %s", spaces[i]);
         rc = ora_exec_buf(db, &b, ok_missing_tablespace, what, err);
     }
@@ -360,21 +360,21 @@ int ora_drop_user(ora_db *db, const char *name, fl_error *err)
 /* ---- the schema method's checks --------------------------------------------------------------- */
 
 typedef struct problems {
-    ora_buf text;
+    fl_db_buf text;
     size_t count;
 } problems;
 
 enum { PROBLEMS_SHOWN = 20 };
 
 /* Runs a query whose rows are objects, adding each with reason. */
-static int collect(ora_db *db, ora_buf *sql, const char *reason, problems *p, fl_error *err)
+static int collect(ora_db *db, fl_db_buf *sql, const char *reason, problems *p, fl_error *err)
 {
     ora_rows rows;
     int rc = ora_query_buf(db, sql, &rows, "checking the template's objects", err);
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
         const char *item = ora_cell(&rows, i, 0);
         if (p->count++ < PROBLEMS_SHOWN)
-            ora_buf_printf(&p->text, "%s%s (%s)", p->count > 1 ? "; " : "", item ? item : "?",
+            fl_db_buf_printf(&p->text, "%s%s (%s)", p->count > 1 ? "; " : "", item ? item : "?",
                            reason);
     }
     ora_rows_free(&rows);
@@ -382,39 +382,39 @@ static int collect(ora_db *db, ora_buf *sql, const char *reason, problems *p, fl
 }
 
 /* A regular expression matching src followed by a dot, as written in source text. */
-static void schema_reference_regexp(ora_buf *b, const char *src)
+static void schema_reference_regexp(fl_db_buf *b, const char *src)
 {
-    ora_buf re = {0};
-    ora_buf_puts(&re, "(^|[^A-Za-z0-9_$#])\"?");
+    fl_db_buf re = {0};
+    fl_db_buf_puts(&re, "(^|[^A-Za-z0-9_$#])\"?");
     for (const char *p = src; *p; p++) {
         char c[3] = {*p == '$' ? '\\' : *p, *p == '$' ? '$' : 0, 0};
-        ora_buf_puts(&re, c);
+        fl_db_buf_puts(&re, c);
     }
-    ora_buf_puts(&re, "\"?[[:space:]]*\\.");
+    fl_db_buf_puts(&re, "\"?[[:space:]]*\\.");
     if (re.failed)
         b->failed = 1;
     else
         ora_buf_literal(b, re.s);
-    ora_buf_free(&re);
+    fl_db_buf_free(&re);
 }
 
 static int check_text_references(ora_db *db, const ora_server *sv, const char *src,
                                  problems *p, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT DISTINCT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT DISTINCT TYPE || ' ' || NAME FROM DBA_SOURCE WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND REGEXP_LIKE(TEXT, ");
+    fl_db_buf_puts(&b, " AND REGEXP_LIKE(TEXT, ");
     schema_reference_regexp(&b, src);
-    ora_buf_puts(&b, ", 'i')");
+    fl_db_buf_puts(&b, ", 'i')");
     if (sv->major >= 12) { /* DBA_VIEWS.TEXT_VC: the first 4000 characters of a view */
-        ora_buf_puts(&b, " UNION SELECT 'VIEW ' || VIEW_NAME FROM DBA_VIEWS WHERE OWNER = ");
+        fl_db_buf_puts(&b, " UNION SELECT 'VIEW ' || VIEW_NAME FROM DBA_VIEWS WHERE OWNER = ");
         ora_buf_literal(&b, src);
-        ora_buf_puts(&b, " AND REGEXP_LIKE(TEXT_VC, ");
+        fl_db_buf_puts(&b, " AND REGEXP_LIKE(TEXT_VC, ");
         schema_reference_regexp(&b, src);
-        ora_buf_puts(&b, ", 'i')");
+        fl_db_buf_puts(&b, ", 'i')");
     }
-    ora_buf_puts(&b, " ORDER BY 1");
+    fl_db_buf_puts(&b, " ORDER BY 1");
     char reason[300];
     snprintf(reason, sizeof reason,
              "its text names the schema %s, which REMAP_SCHEMA does not rewrite: the clone's "
@@ -426,14 +426,14 @@ static int check_text_references(ora_db *db, const ora_server *sv, const char *s
 static int check_long_columns(ora_db *db, const char *src, int datapump, problems *p,
                               fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "
                      "DBA_TAB_COLUMNS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND DATA_TYPE IN ('LONG', 'LONG RAW') AND TABLE_NAME IN (SELECT "
+    fl_db_buf_puts(&b, " AND DATA_TYPE IN ('LONG', 'LONG RAW') AND TABLE_NAME IN (SELECT "
                      "TABLE_NAME FROM DBA_TABLES WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, ") ORDER BY 1");
+    fl_db_buf_puts(&b, ") ORDER BY 1");
     return collect(db, &b,
                    datapump ? "a LONG or LONG RAW column, which a Data Pump network import "
                               "cannot move"
@@ -443,10 +443,10 @@ static int check_long_columns(ora_db *db, const char *src, int datapump, problem
 
 static int check_metadata_types(ora_db *db, const char *src, problems *p, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT OBJECT_TYPE || ' ' || OBJECT_NAME FROM DBA_OBJECTS WHERE OWNER = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT OBJECT_TYPE || ' ' || OBJECT_NAME FROM DBA_OBJECTS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND OBJECT_TYPE NOT IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION', "
+    fl_db_buf_puts(&b, " AND OBJECT_TYPE NOT IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION', "
                      "'INDEX', 'INDEX PARTITION', 'INDEX SUBPARTITION', 'LOB', 'LOB PARTITION', "
                      "'LOB SUBPARTITION', 'SEQUENCE', 'VIEW', 'SYNONYM', 'PROCEDURE', 'FUNCTION', "
                      "'PACKAGE', 'PACKAGE BODY', 'TYPE', 'TYPE BODY', 'TRIGGER') AND OBJECT_NAME "
@@ -454,19 +454,19 @@ static int check_metadata_types(ora_db *db, const char *src, problems *p, fl_err
     int rc = collect(db, &b, "an object type the DBMS_METADATA copy does not carry", p, err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "SELECT 'INDEX ' || INDEX_NAME FROM DBA_INDEXES WHERE OWNER = ");
+    fl_db_buf_puts(&b, "SELECT 'INDEX ' || INDEX_NAME FROM DBA_INDEXES WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND (TABLE_OWNER <> ");
+    fl_db_buf_puts(&b, " AND (TABLE_OWNER <> ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " OR INDEX_TYPE = 'DOMAIN') UNION ALL SELECT 'TRIGGER ' || TRIGGER_NAME "
+    fl_db_buf_puts(&b, " OR INDEX_TYPE = 'DOMAIN') UNION ALL SELECT 'TRIGGER ' || TRIGGER_NAME "
                      "FROM DBA_TRIGGERS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND (BASE_OBJECT_TYPE NOT IN ('TABLE', 'VIEW') OR TABLE_OWNER <> ");
+    fl_db_buf_puts(&b, " AND (BASE_OBJECT_TYPE NOT IN ('TABLE', 'VIEW') OR TABLE_OWNER <> ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, ") UNION ALL SELECT 'TABLE ' || TABLE_NAME FROM DBA_OBJECT_TABLES WHERE "
+    fl_db_buf_puts(&b, ") UNION ALL SELECT 'TABLE ' || TABLE_NAME FROM DBA_OBJECT_TABLES WHERE "
                      "OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " ORDER BY 1");
+    fl_db_buf_puts(&b, " ORDER BY 1");
     rc = collect(db, &b,
                  "a domain index, an index or trigger on another schema's object, a schema or "
                  "database trigger, or an object table: the DBMS_METADATA copy does not carry "
@@ -474,14 +474,14 @@ static int check_metadata_types(ora_db *db, const char *src, problems *p, fl_err
                  p, err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "
+    fl_db_buf_puts(&b, "SELECT 'TABLE ' || TABLE_NAME || ' column ' || COLUMN_NAME FROM "
                      "DBA_TAB_COLS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND DATA_TYPE_OWNER = ");
+    fl_db_buf_puts(&b, " AND DATA_TYPE_OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND TABLE_NAME IN (SELECT TABLE_NAME FROM DBA_TABLES WHERE OWNER = ");
+    fl_db_buf_puts(&b, " AND TABLE_NAME IN (SELECT TABLE_NAME FROM DBA_TABLES WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, ") ORDER BY 1");
+    fl_db_buf_puts(&b, ") ORDER BY 1");
     return collect(db, &b,
                    "a column of one of the template's own types, whose values INSERT ... SELECT "
                    "cannot put into the clone's copy of the type",
@@ -490,10 +490,10 @@ static int check_metadata_types(ora_db *db, const char *src, problems *p, fl_err
 
 static int check_evolved_types(ora_db *db, const char *src, problems *p, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT 'TYPE ' || TYPE_NAME FROM DBA_TYPE_VERSIONS WHERE OWNER = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT 'TYPE ' || TYPE_NAME FROM DBA_TYPE_VERSIONS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND VERSION# > 1 GROUP BY TYPE_NAME ORDER BY 1");
+    fl_db_buf_puts(&b, " AND VERSION# > 1 GROUP BY TYPE_NAME ORDER BY 1");
     return collect(db, &b, "an evolved object type, which a Data Pump network import refuses",
                    p, err);
 }
@@ -517,7 +517,7 @@ int ora_schema_check(ora_db *db, const ora_server *sv, const char *src, int data
                                         datapump ? "Data Pump import" : "DBMS_METADATA copy", src,
                                         p.text.failed ? "(list too long)" : p.text.s, more)))
         rc = nomem(err);
-    ora_buf_free(&p.text);
+    fl_db_buf_free(&p.text);
     return rc;
 }
 
@@ -533,31 +533,31 @@ enum {
  * (except the names matched by exclude, an EXCLUDE_NAME_EXPR, when not NULL).  A DDL
  * statement that creates an object with compilation errors (ORA-24344) is not a failure
  * here: the object exists, invalid, and ora_verify_copy compares validity afterwards. */
-static void metadata_block(ora_buf *b, const char *md_type, const char *src, const char *dst,
+static void metadata_block(fl_db_buf *b, const char *md_type, const char *src, const char *dst,
                            int flags, const char *exclude)
 {
-    ora_buf_puts(b, "DECLARE h NUMBER; th NUMBER; d SYS.KU$_DDLS; BEGIN h := DBMS_METADATA.OPEN(");
+    fl_db_buf_puts(b, "DECLARE h NUMBER; th NUMBER; d SYS.KU$_DDLS; BEGIN h := DBMS_METADATA.OPEN(");
     ora_buf_literal(b, md_type);
-    ora_buf_printf(b, "); DBMS_METADATA.SET_FILTER(h, '%s', ",
+    fl_db_buf_printf(b, "); DBMS_METADATA.SET_FILTER(h, '%s', ",
                    flags & MD_DEPENDENT ? "BASE_OBJECT_SCHEMA" : "SCHEMA");
     ora_buf_literal(b, src);
-    ora_buf_puts(b, ");");
+    fl_db_buf_puts(b, ");");
     if (exclude) {
-        ora_buf_puts(b, " DBMS_METADATA.SET_FILTER(h, 'EXCLUDE_NAME_EXPR', ");
+        fl_db_buf_puts(b, " DBMS_METADATA.SET_FILTER(h, 'EXCLUDE_NAME_EXPR', ");
         ora_buf_literal(b, exclude);
-        ora_buf_puts(b, ");");
+        fl_db_buf_puts(b, ");");
     }
-    ora_buf_puts(b, " th := DBMS_METADATA.ADD_TRANSFORM(h, 'MODIFY'); "
+    fl_db_buf_puts(b, " th := DBMS_METADATA.ADD_TRANSFORM(h, 'MODIFY'); "
                     "DBMS_METADATA.SET_REMAP_PARAM(th, 'REMAP_SCHEMA', ");
     ora_buf_literal(b, src);
-    ora_buf_puts(b, ", ");
+    fl_db_buf_puts(b, ", ");
     ora_buf_literal(b, dst);
-    ora_buf_puts(b, "); th := DBMS_METADATA.ADD_TRANSFORM(h, 'DDL');");
+    fl_db_buf_puts(b, "); th := DBMS_METADATA.ADD_TRANSFORM(h, 'DDL');");
     if (flags & MD_NO_SEGMENTS)
-        ora_buf_puts(b, " DBMS_METADATA.SET_TRANSFORM_PARAM(th, 'SEGMENT_ATTRIBUTES', FALSE);");
+        fl_db_buf_puts(b, " DBMS_METADATA.SET_TRANSFORM_PARAM(th, 'SEGMENT_ATTRIBUTES', FALSE);");
     if (flags & MD_NO_REF_CONSTRAINTS)
-        ora_buf_puts(b, " DBMS_METADATA.SET_TRANSFORM_PARAM(th, 'REF_CONSTRAINTS', FALSE);");
-    ora_buf_puts(b, " LOOP d := DBMS_METADATA.FETCH_DDL(h); EXIT WHEN d IS NULL; FOR i IN 1 .. "
+        fl_db_buf_puts(b, " DBMS_METADATA.SET_TRANSFORM_PARAM(th, 'REF_CONSTRAINTS', FALSE);");
+    fl_db_buf_puts(b, " LOOP d := DBMS_METADATA.FETCH_DDL(h); EXIT WHEN d IS NULL; FOR i IN 1 .. "
                     "d.COUNT LOOP BEGIN EXECUTE IMMEDIATE d(i).ddlText; EXCEPTION WHEN OTHERS "
                     "THEN IF SQLCODE <> -24344 THEN RAISE_APPLICATION_ERROR(-20110, SQLERRM || "
                     "' in: ' || DBMS_LOB.SUBSTR(d(i).ddlText, 300, 1)); END IF; END; END LOOP; "
@@ -567,7 +567,7 @@ static void metadata_block(ora_buf *b, const char *md_type, const char *src, con
 static int copy_objects(ora_db *db, const char *md_type, const char *src, const char *dst,
                         int flags, const char *exclude, fl_error *err)
 {
-    ora_buf b = {0};
+    fl_db_buf b = {0};
     metadata_block(&b, md_type, src, dst, flags, exclude);
     char what[200];
     snprintf(what, sizeof what, "copying the %s objects of %s into %s", md_type, src, dst);
@@ -581,14 +581,14 @@ static int identity_columns(ora_db *db, const ora_server *sv, const char *src, o
     memset(rows, 0, sizeof *rows);
     if (sv->major < 12)
         return FL_OK;
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT I.TABLE_NAME, I.COLUMN_NAME, I.GENERATION_TYPE, C.DEFAULT_ON_NULL, "
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT I.TABLE_NAME, I.COLUMN_NAME, I.GENERATION_TYPE, C.DEFAULT_ON_NULL, "
                      "S.LAST_NUMBER FROM DBA_TAB_IDENTITY_COLS I JOIN DBA_TAB_COLUMNS C ON "
                      "C.OWNER = I.OWNER AND C.TABLE_NAME = I.TABLE_NAME AND C.COLUMN_NAME = "
                      "I.COLUMN_NAME JOIN DBA_SEQUENCES S ON S.SEQUENCE_OWNER = I.OWNER AND "
                      "S.SEQUENCE_NAME = I.SEQUENCE_NAME WHERE I.OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " ORDER BY I.TABLE_NAME, I.COLUMN_NAME");
+    fl_db_buf_puts(&b, " ORDER BY I.TABLE_NAME, I.COLUMN_NAME");
     return ora_query_buf(db, &b, rows, "reading identity columns", err);
 }
 
@@ -601,12 +601,12 @@ static int open_identities(ora_db *db, const ora_rows *ids, const char *dst, fl_
         const char *generation = ora_cell(ids, i, 2);
         if (!generation || strcmp(generation, "ALWAYS") != 0)
             continue;
-        ora_buf b = {0};
-        ora_buf_puts(&b, "ALTER TABLE ");
+        fl_db_buf b = {0};
+        fl_db_buf_puts(&b, "ALTER TABLE ");
         ora_buf_ident2(&b, dst, table ? table : "");
-        ora_buf_puts(&b, " MODIFY (");
+        fl_db_buf_puts(&b, " MODIFY (");
         ora_buf_ident(&b, column ? column : "");
-        ora_buf_puts(&b, " GENERATED BY DEFAULT AS IDENTITY)");
+        fl_db_buf_puts(&b, " GENERATED BY DEFAULT AS IDENTITY)");
         rc = ora_exec_buf(db, &b, NULL, "preparing an identity column for the data", err);
     }
     return rc;
@@ -626,12 +626,12 @@ static int restore_identities(ora_db *db, const ora_rows *ids, const char *dst, 
                                 column ? column : "?");
         int always = generation && strcmp(generation, "ALWAYS") == 0;
         int null = on_null && strcmp(on_null, "YES") == 0;
-        ora_buf b = {0};
-        ora_buf_puts(&b, "ALTER TABLE ");
+        fl_db_buf b = {0};
+        fl_db_buf_puts(&b, "ALTER TABLE ");
         ora_buf_ident2(&b, dst, table ? table : "");
-        ora_buf_puts(&b, " MODIFY (");
+        fl_db_buf_puts(&b, " MODIFY (");
         ora_buf_ident(&b, column ? column : "");
-        ora_buf_printf(&b, " GENERATED %s AS IDENTITY (START WITH %s))",
+        fl_db_buf_printf(&b, " GENERATED %s AS IDENTITY (START WITH %s))",
                        always ? "ALWAYS" : null ? "BY DEFAULT ON NULL" : "BY DEFAULT", next);
         rc = ora_exec_buf(db, &b, NULL, "setting an identity column's next value", err);
     }
@@ -643,10 +643,10 @@ static int restore_identities(ora_db *db, const ora_rows *ids, const char *dst, 
 static int copy_data(ora_db *db, const ora_server *sv, const char *src, const char *dst,
                      fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT T.TABLE_NAME FROM DBA_TABLES T WHERE T.OWNER = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT T.TABLE_NAME FROM DBA_TABLES T WHERE T.OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND T.TEMPORARY = 'N' AND T.NESTED = 'NO' AND T.SECONDARY = 'N' AND "
+    fl_db_buf_puts(&b, " AND T.TEMPORARY = 'N' AND T.NESTED = 'NO' AND T.SECONDARY = 'N' AND "
                      "T.DROPPED = 'NO' AND (T.IOT_TYPE IS NULL OR T.IOT_TYPE = 'IOT') AND NOT "
                      "EXISTS (SELECT 1 FROM DBA_EXTERNAL_TABLES E WHERE E.OWNER = T.OWNER AND "
                      "E.TABLE_NAME = T.TABLE_NAME) ORDER BY T.TABLE_NAME");
@@ -654,9 +654,9 @@ static int copy_data(ora_db *db, const ora_server *sv, const char *src, const ch
     int rc = ora_query_buf(db, &b, &tables, "listing the template's tables", err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "SELECT TABLE_NAME, COLUMN_NAME FROM DBA_TAB_COLS WHERE OWNER = ");
+    fl_db_buf_puts(&b, "SELECT TABLE_NAME, COLUMN_NAME FROM DBA_TAB_COLS WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_printf(&b, " AND VIRTUAL_COLUMN = 'NO' AND %s ORDER BY TABLE_NAME, COLUMN_ID",
+    fl_db_buf_printf(&b, " AND VIRTUAL_COLUMN = 'NO' AND %s ORDER BY TABLE_NAME, COLUMN_ID",
                    sv->major >= 12 ? "USER_GENERATED = 'YES'" : "HIDDEN_COLUMN = 'NO'");
     rc = ora_query_buf(db, &b, &cols, "listing the template's columns", err);
     if (rc != FL_OK) {
@@ -665,29 +665,29 @@ static int copy_data(ora_db *db, const ora_server *sv, const char *src, const ch
     }
     for (size_t t = 0; rc == FL_OK && t < tables.nrows; t++) {
         const char *table = ora_cell(&tables, t, 0);
-        ora_buf list = {0};
+        fl_db_buf list = {0};
         for (size_t c = 0; c < cols.nrows; c++) {
             const char *ct = ora_cell(&cols, c, 0), *cn = ora_cell(&cols, c, 1);
             if (!ct || !table || strcmp(ct, table) != 0)
                 continue;
             if (list.len)
-                ora_buf_puts(&list, ", ");
+                fl_db_buf_puts(&list, ", ");
             ora_buf_ident(&list, cn ? cn : "");
         }
         if (list.len == 0 || list.failed) {
             rc = fl_error_set(err, FL_ERR_DB, "cannot list the columns of %s.%s", src,
                               table ? table : "?");
-            ora_buf_free(&list);
+            fl_db_buf_free(&list);
             break;
         }
-        ora_buf_puts(&b, "INSERT /*+ APPEND */ INTO ");
+        fl_db_buf_puts(&b, "INSERT /*+ APPEND */ INTO ");
         ora_buf_ident2(&b, dst, table);
-        ora_buf_printf(&b, " (%s) SELECT %s FROM ", list.s, list.s);
+        fl_db_buf_printf(&b, " (%s) SELECT %s FROM ", list.s, list.s);
         ora_buf_ident2(&b, src, table);
         char what[300];
         snprintf(what, sizeof what, "copying the rows of %s.%s", src, table);
         rc = ora_exec_buf(db, &b, NULL, what, err);
-        ora_buf_free(&list);
+        fl_db_buf_free(&list);
     }
     ora_rows_free(&tables);
     ora_rows_free(&cols);
@@ -697,11 +697,11 @@ static int copy_data(ora_db *db, const ora_server *sv, const char *src, const ch
 /* Private synonyms, re-pointed at dst when they point into src. */
 static int copy_synonyms(ora_db *db, const char *src, const char *dst, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "SELECT SYNONYM_NAME, TABLE_OWNER, TABLE_NAME, DB_LINK FROM DBA_SYNONYMS "
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "SELECT SYNONYM_NAME, TABLE_OWNER, TABLE_NAME, DB_LINK FROM DBA_SYNONYMS "
                      "WHERE OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " ORDER BY SYNONYM_NAME");
+    fl_db_buf_puts(&b, " ORDER BY SYNONYM_NAME");
     ora_rows rows;
     int rc = ora_query_buf(db, &b, &rows, "listing the template's synonyms", err);
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
@@ -712,15 +712,15 @@ static int copy_synonyms(ora_db *db, const char *src, const char *dst, fl_error 
                               "forkless cannot write", src, name ? name : "?", link);
             break;
         }
-        ora_buf_puts(&b, "CREATE SYNONYM ");
+        fl_db_buf_puts(&b, "CREATE SYNONYM ");
         ora_buf_ident2(&b, dst, name ? name : "");
-        ora_buf_puts(&b, " FOR ");
+        fl_db_buf_puts(&b, " FOR ");
         if (owner)
             ora_buf_ident2(&b, strcmp(owner, src) == 0 ? dst : owner, object ? object : "");
         else
             ora_buf_ident(&b, object ? object : "");
         if (link)
-            ora_buf_printf(&b, "@%s", link);
+            fl_db_buf_printf(&b, "@%s", link);
         rc = ora_exec_buf(db, &b, NULL, "copying a synonym", err);
     }
     ora_rows_free(&rows);
@@ -730,10 +730,10 @@ static int copy_synonyms(ora_db *db, const char *src, const char *dst, fl_error 
 int ora_copy_metadata(ora_db *db, const ora_server *sv, const char *src, const char *dst,
                       fl_error *err)
 {
-    ora_buf exclude = {0};
-    ora_buf_puts(&exclude, "IN (SELECT INDEX_NAME FROM DBA_CONSTRAINTS WHERE OWNER = ");
+    fl_db_buf exclude = {0};
+    fl_db_buf_puts(&exclude, "IN (SELECT INDEX_NAME FROM DBA_CONSTRAINTS WHERE OWNER = ");
     ora_buf_literal(&exclude, src);
-    ora_buf_puts(&exclude, " AND INDEX_NAME IS NOT NULL)");
+    fl_db_buf_puts(&exclude, " AND INDEX_NAME IS NOT NULL)");
     if (exclude.failed)
         return nomem(err);
     ora_rows ids = {0};
@@ -768,7 +768,7 @@ int ora_copy_metadata(ora_db *db, const ora_server *sv, const char *src, const c
     if (rc == FL_OK)
         rc = copy_objects(db, "OBJECT_GRANT", src, dst, MD_DEPENDENT, NULL, err);
     ora_rows_free(&ids);
-    ora_buf_free(&exclude);
+    fl_db_buf_free(&exclude);
     return rc;
 }
 
@@ -777,14 +777,14 @@ int ora_copy_metadata(ora_db *db, const ora_server *sv, const char *src, const c
 int ora_create_link(ora_db *db, const char *link, const char *user, const char *password,
                     const char *loopback, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "CREATE DATABASE LINK ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "CREATE DATABASE LINK ");
     ora_buf_ident(&b, link);
-    ora_buf_puts(&b, " CONNECT TO ");
+    fl_db_buf_puts(&b, " CONNECT TO ");
     ora_buf_ident(&b, user);
-    ora_buf_puts(&b, " IDENTIFIED BY ");
+    fl_db_buf_puts(&b, " IDENTIFIED BY ");
     ora_buf_ident(&b, password);
-    ora_buf_puts(&b, " USING ");
+    fl_db_buf_puts(&b, " USING ");
     ora_buf_literal(&b, loopback);
     return ora_exec_buf(db, &b, NULL, "cannot create the loopback database link for Data Pump",
                         err);
@@ -792,8 +792,8 @@ int ora_create_link(ora_db *db, const char *link, const char *user, const char *
 
 int ora_drop_link(ora_db *db, const char *link, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DROP DATABASE LINK ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DROP DATABASE LINK ");
     ora_buf_ident(&b, link);
     return ora_exec_buf(db, &b, ok_missing_link, "cannot drop the loopback database link", err);
 }
@@ -801,21 +801,21 @@ int ora_drop_link(ora_db *db, const char *link, fl_error *err)
 int ora_copy_datapump(ora_db *db, const char *src, const char *dst, const char *link,
                       fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "DECLARE h NUMBER; st VARCHAR2(30); BEGIN h := DBMS_DATAPUMP.OPEN("
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "DECLARE h NUMBER; st VARCHAR2(30); BEGIN h := DBMS_DATAPUMP.OPEN("
                      "operation => 'IMPORT', job_mode => 'SCHEMA', remote_link => ");
     ora_buf_literal(&b, link);
-    ora_buf_puts(&b, ", job_name => ");
+    fl_db_buf_puts(&b, ", job_name => ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_FILTER(h, 'SCHEMA_LIST', ");
+    fl_db_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_FILTER(h, 'SCHEMA_LIST', ");
     ora_buf_literal2(&b, src);
-    ora_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_FILTER(h, 'EXCLUDE_PATH_EXPR', 'IN (''USER'', "
+    fl_db_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_FILTER(h, 'EXCLUDE_PATH_EXPR', 'IN (''USER'', "
                      "''SYSTEM_GRANT'', ''ROLE_GRANT'', ''DEFAULT_ROLE'', "
                      "''TABLESPACE_QUOTA'')'); DBMS_DATAPUMP.METADATA_REMAP(h, 'REMAP_SCHEMA', ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, ", ");
+    fl_db_buf_puts(&b, ", ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0); "
+    fl_db_buf_puts(&b, "); DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0); "
                      "DBMS_DATAPUMP.START_JOB(h); DBMS_DATAPUMP.WAIT_FOR_JOB(h, st); IF st <> "
                      "'COMPLETED' THEN RAISE_APPLICATION_ERROR(-20120, 'Data Pump import ended ' "
                      "|| st); END IF; END;");
@@ -829,46 +829,46 @@ int ora_copy_datapump(ora_db *db, const char *src, const char *dst, const char *
 
 int ora_verify_copy(ora_db *db, const char *src, const char *dst, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "BEGIN DBMS_UTILITY.COMPILE_SCHEMA(schema => ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "BEGIN DBMS_UTILITY.COMPILE_SCHEMA(schema => ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, ", compile_all => FALSE); END;");
+    fl_db_buf_puts(&b, ", compile_all => FALSE); END;");
     int rc = ora_exec_buf(db, &b, NULL, "compiling the clone's PL/SQL", err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "SELECT OBJECT_TYPE, SUM(CASE WHEN OWNER = ");
+    fl_db_buf_puts(&b, "SELECT OBJECT_TYPE, SUM(CASE WHEN OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
+    fl_db_buf_puts(&b, " THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, " THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
+    fl_db_buf_puts(&b, " THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, " AND STATUS = 'VALID' THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
+    fl_db_buf_puts(&b, " AND STATUS = 'VALID' THEN 1 ELSE 0 END), SUM(CASE WHEN OWNER = ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, " AND STATUS = 'VALID' THEN 1 ELSE 0 END) FROM DBA_OBJECTS WHERE OWNER IN (");
+    fl_db_buf_puts(&b, " AND STATUS = 'VALID' THEN 1 ELSE 0 END) FROM DBA_OBJECTS WHERE OWNER IN (");
     ora_buf_literal(&b, src);
-    ora_buf_puts(&b, ", ");
+    fl_db_buf_puts(&b, ", ");
     ora_buf_literal(&b, dst);
-    ora_buf_puts(&b, ") AND OBJECT_NAME NOT LIKE 'BIN$%' GROUP BY OBJECT_TYPE ORDER BY "
+    fl_db_buf_puts(&b, ") AND OBJECT_NAME NOT LIKE 'BIN$%' GROUP BY OBJECT_TYPE ORDER BY "
                      "OBJECT_TYPE");
     ora_rows rows;
     rc = ora_query_buf(db, &b, &rows, "comparing the clone with its template", err);
-    ora_buf diff = {0};
+    fl_db_buf diff = {0};
     for (size_t i = 0; rc == FL_OK && i < rows.nrows; i++) {
         const char *type = ora_cell(&rows, i, 0);
         const char *n[4];
         for (int k = 0; k < 4; k++)
             n[k] = ora_cell(&rows, i, (size_t)k + 1) ? ora_cell(&rows, i, (size_t)k + 1) : "0";
         if (strcmp(n[0], n[1]) != 0)
-            ora_buf_printf(&diff, "%s%s: %s in the template, %s in the clone", diff.len ? "; " : "",
+            fl_db_buf_printf(&diff, "%s%s: %s in the template, %s in the clone", diff.len ? "; " : "",
                            type ? type : "?", n[0], n[1]);
         else if (strcmp(n[2], n[3]) != 0)
-            ora_buf_printf(&diff, "%s%s: %s valid in the template, %s in the clone",
+            fl_db_buf_printf(&diff, "%s%s: %s valid in the template, %s in the clone",
                            diff.len ? "; " : "", type ? type : "?", n[2], n[3]);
     }
     if (rc == FL_OK && diff.len)
         rc = fl_error_set(err, FL_ERR_DB, "clone %s differs from template %s: %s", dst, src,
                           diff.failed ? "(too many differences)" : diff.s);
-    ora_buf_free(&diff);
+    fl_db_buf_free(&diff);
     ora_rows_free(&rows);
     return rc;
 }
@@ -886,15 +886,15 @@ int ora_to_root(ora_db *db, fl_error *err)
 static int create_pdb_once(ora_db *db, const char *src, const char *clone, int snapshot,
                            const char *file_dest, fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "CREATE PLUGGABLE DATABASE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "CREATE PLUGGABLE DATABASE ");
     ora_buf_ident(&b, clone);
-    ora_buf_puts(&b, " FROM ");
+    fl_db_buf_puts(&b, " FROM ");
     ora_buf_ident(&b, src);
     if (snapshot)
-        ora_buf_puts(&b, " SNAPSHOT COPY");
+        fl_db_buf_puts(&b, " SNAPSHOT COPY");
     if (file_dest) {
-        ora_buf_puts(&b, " CREATE_FILE_DEST = ");
+        fl_db_buf_puts(&b, " CREATE_FILE_DEST = ");
         ora_buf_literal(&b, file_dest);
     }
     char what[200];
@@ -932,10 +932,10 @@ int ora_create_pdb(ora_db *db, const char *src, const char *clone, int *snapshot
     }
     if (rc != FL_OK)
         return rc;
-    ora_buf b = {0};
-    ora_buf_puts(&b, "ALTER PLUGGABLE DATABASE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "ALTER PLUGGABLE DATABASE ");
     ora_buf_ident(&b, clone);
-    ora_buf_puts(&b, " OPEN");
+    fl_db_buf_puts(&b, " OPEN");
     char what[200];
     snprintf(what, sizeof what, "cannot open pluggable database %s", clone);
     rc = ora_exec_buf(db, &b, NULL, what, err);
@@ -952,16 +952,16 @@ int ora_drop_pdb(ora_db *db, const char *name, fl_error *err)
 {
     char what[200];
     snprintf(what, sizeof what, "cannot close pluggable database %s", name);
-    ora_buf b = {0};
-    ora_buf_puts(&b, "ALTER PLUGGABLE DATABASE ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "ALTER PLUGGABLE DATABASE ");
     ora_buf_ident(&b, name);
-    ora_buf_puts(&b, " CLOSE IMMEDIATE");
+    fl_db_buf_puts(&b, " CLOSE IMMEDIATE");
     int rc = ora_exec_buf(db, &b, ok_missing_or_closed_pdb, what, err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "DROP PLUGGABLE DATABASE ");
+    fl_db_buf_puts(&b, "DROP PLUGGABLE DATABASE ");
     ora_buf_ident(&b, name);
-    ora_buf_puts(&b, " INCLUDING DATAFILES");
+    fl_db_buf_puts(&b, " INCLUDING DATAFILES");
     snprintf(what, sizeof what, "cannot drop pluggable database %s", name);
     return ora_exec_buf(db, &b, ok_missing_pdb, what, err);
 }
@@ -969,19 +969,19 @@ int ora_drop_pdb(ora_db *db, const char *name, fl_error *err)
 int ora_pdb_set_password(ora_db *db, const char *pdb, const char *user, const char *password,
                          fl_error *err)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "ALTER SESSION SET CONTAINER = ");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "ALTER SESSION SET CONTAINER = ");
     ora_buf_ident(&b, pdb);
     char what[200];
     snprintf(what, sizeof what, "cannot enter pluggable database %s", pdb);
     int rc = ora_exec_buf(db, &b, NULL, what, err);
     if (rc != FL_OK)
         return rc;
-    ora_buf_puts(&b, "ALTER USER ");
+    fl_db_buf_puts(&b, "ALTER USER ");
     ora_buf_ident(&b, user);
-    ora_buf_puts(&b, " IDENTIFIED BY ");
+    fl_db_buf_puts(&b, " IDENTIFIED BY ");
     ora_buf_ident(&b, password);
-    ora_buf_puts(&b, " ACCOUNT UNLOCK");
+    fl_db_buf_puts(&b, " ACCOUNT UNLOCK");
     snprintf(what, sizeof what, "cannot set the password of %s in %s", user, pdb);
     return ora_exec_buf(db, &b, NULL, what, err);
 }

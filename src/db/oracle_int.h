@@ -80,30 +80,17 @@ int ora_name_belongs(const char *stem_part, const char *stem);
  * starting with a letter). */
 int ora_password(char out[31], fl_error *err);
 
-/* A growing SQL text. */
-typedef struct ora_buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} ora_buf;
-
-void ora_buf_puts(ora_buf *b, const char *s);
-void ora_buf_printf(ora_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* Quoting on top of engine.h's fl_db_buf (the SQL text of statements). */
 /* Appends "name" (a double-quoted identifier; Oracle identifiers cannot hold '"', which
  * ora_buf_ident refuses by failing the buffer). */
-void ora_buf_ident(ora_buf *b, const char *name);
+void ora_buf_ident(fl_db_buf *b, const char *name);
 /* Appends "owner"."name". */
-void ora_buf_ident2(ora_buf *b, const char *owner, const char *name);
+void ora_buf_ident2(fl_db_buf *b, const char *owner, const char *name);
 /* Appends 'text' with quotes doubled. */
-void ora_buf_literal(ora_buf *b, const char *text);
+void ora_buf_literal(fl_db_buf *b, const char *text);
 /* Appends the literal of a literal: text quoted, then quoted again (for a string inside a
  * string, e.g. a Data Pump filter value). */
-void ora_buf_literal2(ora_buf *b, const char *text);
-void ora_buf_free(ora_buf *b);
+void ora_buf_literal2(fl_db_buf *b, const char *text);
 
 /* ---- the session interface ------------------------------------------------------------- */
 
@@ -174,9 +161,9 @@ int ora_exec(ora_db *db, const char *sql, const char *what, fl_error *err);
  * success (e.g. "does not exist" while dropping). */
 int ora_exec_allow(ora_db *db, const char *sql, const int *ok, const char *what, fl_error *err);
 /* Runs the statement built in b (freeing it). */
-int ora_exec_buf(ora_db *db, ora_buf *b, const int *ok, const char *what, fl_error *err);
+int ora_exec_buf(ora_db *db, fl_db_buf *b, const int *ok, const char *what, fl_error *err);
 int ora_query(ora_db *db, const char *sql, ora_rows *rows, const char *what, fl_error *err);
-int ora_query_buf(ora_db *db, ora_buf *b, ora_rows *rows, const char *what, fl_error *err);
+int ora_query_buf(ora_db *db, fl_db_buf *b, ora_rows *rows, const char *what, fl_error *err);
 /* Fills err from a failed call: the server's message, prefixed by what, followed by a hint
  * for the errors we know (privileges, existing names, PDB limits, the missing client). */
 int ora_fail(ora_db *db, const ora_status *st, const char *what, fl_error *err);

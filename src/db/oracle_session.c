@@ -185,11 +185,11 @@ int ora_exec(ora_db *db, const char *sql, const char *what, fl_error *err)
     return ora_exec_allow(db, sql, NULL, what, err);
 }
 
-int ora_exec_buf(ora_db *db, ora_buf *b, const int *ok, const char *what, fl_error *err)
+int ora_exec_buf(ora_db *db, fl_db_buf *b, const int *ok, const char *what, fl_error *err)
 {
     int rc = b->failed ? fl_error_set(err, FL_ERR_USAGE, "%s: a name cannot be quoted", what)
                        : ora_exec_allow(db, b->s, ok, what, err);
-    ora_buf_free(b);
+    fl_db_buf_free(b);
     return rc;
 }
 
@@ -210,10 +210,10 @@ int ora_query(ora_db *db, const char *sql, ora_rows *rows, const char *what, fl_
     return ora_fail(db, &st, what, err);
 }
 
-int ora_query_buf(ora_db *db, ora_buf *b, ora_rows *rows, const char *what, fl_error *err)
+int ora_query_buf(ora_db *db, fl_db_buf *b, ora_rows *rows, const char *what, fl_error *err)
 {
     int rc = b->failed ? fl_error_set(err, FL_ERR_USAGE, "%s: a name cannot be quoted", what)
                        : ora_query(db, b->s, rows, what, err);
-    ora_buf_free(b);
+    fl_db_buf_free(b);
     return rc;
 }

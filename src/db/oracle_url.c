@@ -255,29 +255,29 @@ int ora_url_parse(const char *url, ora_url *u, const char *shown, fl_error *err)
     return rc;
 }
 
-static void append_encoded(ora_buf *b, const char *s)
+static void append_encoded(fl_db_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (isalnum(*p) || strchr("._~-$", *p)) {
             char c[2] = {(char)*p, 0};
-            ora_buf_puts(b, c);
+            fl_db_buf_puts(b, c);
         } else {
-            ora_buf_printf(b, "%%%02X", *p);
+            fl_db_buf_printf(b, "%%%02X", *p);
         }
     }
 }
 
 char *ora_url_make(const char *user, const char *password, const char *connect)
 {
-    ora_buf b = {0};
-    ora_buf_puts(&b, "oracle://");
+    fl_db_buf b = {0};
+    fl_db_buf_puts(&b, "oracle://");
     append_encoded(&b, user);
-    ora_buf_puts(&b, ":");
+    fl_db_buf_puts(&b, ":");
     append_encoded(&b, password);
-    ora_buf_puts(&b, "@");
-    ora_buf_puts(&b, connect);
+    fl_db_buf_puts(&b, "@");
+    fl_db_buf_puts(&b, connect);
     if (b.failed) {
-        ora_buf_free(&b);
+        fl_db_buf_free(&b);
         return NULL;
     }
     return b.s;
@@ -296,19 +296,9 @@ int ora_is_plain_identifier(const char *s, size_t max)
     return n <= max;
 }
 
-static uint32_t fnv1a32(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static void stem_hash(const char *stem, char out[7])
 {
-    snprintf(out, 7, "%06X", (unsigned)(fnv1a32(stem) & 0xffffff));
+    snprintf(out, 7, "%06X", (unsigned)(fl_db_fnv1a32(stem) & 0xffffff));
 }
 
 int ora_name_make(char *buf, size_t size, size_t limit, const char *stem, const char *run_id,
@@ -428,86 +418,39 @@ int ora_password(char out[31], fl_error *err)
 
 /* ---- SQL text ---------------------------------------------------------------------------------- */
 
-static void buf_add(ora_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *bigger = realloc(b->s, cap);
-        if (!bigger) {
-            b->failed = 1;
-            return;
-        }
-        b->s = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-void ora_buf_puts(ora_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-void ora_buf_printf(ora_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *tmp = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!tmp) {
-        b->failed = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    buf_add(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-void ora_buf_ident(ora_buf *b, const char *name)
+void ora_buf_ident(fl_db_buf *b, const char *name)
 {
     if (!*name || strchr(name, '"')) {
         b->failed = 1;
         return;
     }
-    buf_add(b, "\"", 1);
-    buf_add(b, name, strlen(name));
-    buf_add(b, "\"", 1);
+    fl_db_buf_add(b, "\"", 1);
+    fl_db_buf_add(b, name, strlen(name));
+    fl_db_buf_add(b, "\"", 1);
 }
 
-void ora_buf_ident2(ora_buf *b, const char *owner, const char *name)
+void ora_buf_ident2(fl_db_buf *b, const char *owner, const char *name)
 {
     ora_buf_ident(b, owner);
-    buf_add(b, ".", 1);
+    fl_db_buf_add(b, ".", 1);
     ora_buf_ident(b, name);
 }
 
-void ora_buf_literal(ora_buf *b, const char *text)
+void ora_buf_literal(fl_db_buf *b, const char *text)
 {
-    buf_add(b, "'", 1);
+    fl_db_buf_add(b, "'", 1);
     for (const char *p = text; *p; p++)
-        buf_add(b, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
-    buf_add(b, "'", 1);
+        fl_db_buf_add(b, *p == '\'' ? "''" : p, *p == '\'' ? 2 : 1);
+    fl_db_buf_add(b, "'", 1);
 }
 
-void ora_buf_literal2(ora_buf *b, const char *text)
+void ora_buf_literal2(fl_db_buf *b, const char *text)
 {
-    ora_buf inner = {0};
+    fl_db_buf inner = {0};
     ora_buf_literal(&inner, text);
     if (inner.failed)
         b->failed = 1;
     else
         ora_buf_literal(b, inner.s);
-    ora_buf_free(&inner);
-}
-
-void ora_buf_free(ora_buf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
+    fl_db_buf_free(&inner);
 }

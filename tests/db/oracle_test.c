@@ -293,17 +293,17 @@ FL_TEST(oracle, names_fit_128_and_30_bytes)
 
 FL_TEST(oracle, quoting_and_passwords)
 {
-    ora_buf b = {0};
+    fl_db_buf b = {0};
     ora_buf_ident2(&b, "APP_TEST", "ORDER");
-    ora_buf_puts(&b, " ");
+    fl_db_buf_puts(&b, " ");
     ora_buf_literal(&b, "it's");
-    ora_buf_puts(&b, " ");
+    fl_db_buf_puts(&b, " ");
     ora_buf_literal2(&b, "APP_TEST");
     FL_ASSERT_EQ_INT(b.failed, 0);
     FL_ASSERT_EQ_STR(b.s, "\"APP_TEST\".\"ORDER\" 'it''s' '''APP_TEST'''");
     ora_buf_ident(&b, "bad\"name");
     FL_ASSERT_EQ_INT(b.failed, 1); /* Oracle identifiers cannot hold '"' */
-    ora_buf_free(&b);
+    fl_db_buf_free(&b);
     char a[31], c[31];
     fl_error err = {0};
     FL_ASSERT_EQ_INT(ora_password(a, &err), FL_OK);
