@@ -148,19 +148,6 @@ class NoCapture:
     def begin(self):
         pass
 
-    def _still_pointed(self):
-        """True when descriptors 1 and 2 are still the capture file: a test may have
-        closed or redirected them (os.close(1), os.dup2(devnull, 1)); the next test then
-        gets them back (two fstat calls per test instead of four dup2)."""
-        for descriptor in (1, 2):
-            try:
-                info = os.fstat(descriptor)
-            except OSError:
-                return False
-            if (info.st_dev, info.st_ino) != self._identity:
-                return False
-        return True
-
     def take(self):
         flush_standard_streams()
         return None
